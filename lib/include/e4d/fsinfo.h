@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fsinfo.h - from any path, mountpoint or device to the ext4 filesystem it
+ * lives on: mount (libmount), device, geometry and features (libext2fs,
+ * read-only, when the device can be read; estimated otherwise).
+ */
+#ifndef E4D_FSINFO_H
+#define E4D_FSINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "e4d/score.h"
+
+struct e4d_ctx;
+struct struct_ext2_filsys;
+
+struct e4d_fs {
+	char *mountpoint;	/* NULL when the device is not mounted */
+	char *device;		/* block device node */
+	char *fstype;		/* ext2, ext3 or ext4 */
+	char uuid[37];
+	dev_t devno;
+	bool mounted;
+	bool readonly;		/* mounted read-only */
+	bool dax;		/* mounted -o dax */
+	bool journal_data;	/* mounted -o data=journal */
+	/* features; meaningful only when has_super */
+	bool has_super;		/* superblock was read */
+	bool extents, flex_bg, bigalloc, inline_data, encrypt, verity;
+	uint32_t cluster_ratio;
+	uint64_t blocks_count;
+	uint64_t free_blocks;
+	uint64_t inodes_count;
+	int rotational;		/* 1, 0, or -1 unknown */
+	struct e4d_geom geom;
+	uint64_t *meta_end;	/* storage behind geom.meta_end */
+	struct struct_ext2_filsys *e2fs;	/* NULL: no device access */
+	int e2fs_err;		/* why e2fs is NULL (negative errno) */
+};
+
+/**
+ * e4d_fs_open() - find and describe the filesystem a path belongs to
+ * @ctx: library context; errors are reported through it, naming @path
+ * @path: a file, directory, mountpoint, or block device
+ * @out: on success, a new filesystem description (e4d_fs_close() it)
+ *
+ * The device is opened read-only with libext2fs when possible; when it is
+ * not (not root), geometry is estimated and fs->e2fs stays NULL.
+ *
+ * Return: 0, -ENOENT and friends from stat(), -EMEDIUMTYPE when the path
+ * is not on ext2/3/4, or another negative errno.
+ */
+int e4d_fs_open(const struct e4d_ctx *ctx, const char *path,
+		struct e4d_fs **out);
+
+/** e4d_fs_close() - release a filesystem description (NULL is fine) */
+void e4d_fs_close(struct e4d_fs *fs);
+
+/**
+ * e4d_fs_same() - whether two descriptions are of one filesystem
+ * Return: true when both name the same device number.
+ */
+bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b);
+
+#endif

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scan.c - whole-filesystem inode scan (libext2fs), FIEMAP for listed
+ * files and trees, and the classification shared by both.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <ext2fs/ext2fs.h>
+
+#include "e4d/e4d.h"
+#include "e4d/fsinfo.h"
+#include "e4d/scan.h"
+#include "e4d/sys.h"
+
+struct swaps {
+	dev_t dev[32];
+	ino_t ino[32];
+	int n;
+};
+
+static const char *const why_tokens[] = {
+	[E4D_WHY_NONE] = "",
+	[E4D_WHY_INLINE] = "inline-data",
+	[E4D_WHY_NOEXTENTS] = "not-extents",
+	[E4D_WHY_IMMUTABLE] = "immutable",
+	[E4D_WHY_APPEND] = "append-only",
+	[E4D_WHY_SWAP] = "swapfile",
+	[E4D_WHY_ENCRYPTED] = "encrypted",
+	[E4D_WHY_VERITY] = "verity",
+	[E4D_WHY_DAX] = "dax",
+	[E4D_WHY_JOURNAL_DATA] = "journal-data",
+	[E4D_WHY_BIGALLOC] = "bigalloc",
+	[E4D_WHY_READONLY] = "read-only",
+};
+
+static const char *const why_texts[] = {
+	[E4D_WHY_NONE] = "",
+	[E4D_WHY_INLINE] = "inline data",
+	[E4D_WHY_NOEXTENTS] = "not extent-mapped",
+	[E4D_WHY_IMMUTABLE] = "immutable",
+	[E4D_WHY_APPEND] = "append-only",
+	[E4D_WHY_SWAP] = "active swap file",
+	[E4D_WHY_ENCRYPTED] = "encrypted",
+	[E4D_WHY_VERITY] = "fs-verity",
+	[E4D_WHY_DAX] = "DAX",
+	[E4D_WHY_JOURNAL_DATA] = "data=journal",
+	[E4D_WHY_BIGALLOC] = "bigalloc filesystem",
+	[E4D_WHY_READONLY] = "filesystem mounted read-only",
+};
+
+static const char *const status_tokens[] = {
+	[E4D_ST_OK] = "ok",
+	[E4D_ST_FRAGMENTED] = "fragmented",
+	[E4D_ST_UNMOVABLE] = "unmovable",
+	[E4D_ST_ERROR] = "error",
+};
+
+const char *e4d_why_token(enum e4d_why why)
+{
+	return why_tokens[why];
+}
+
+const char *e4d_why_text(enum e4d_why why)
+{
+	return why_texts[why];
+}
+
+const char *e4d_status_token(enum e4d_status st)
+{
+	return status_tokens[st];
+}
+
+static enum e4d_why why_of(const struct e4d_fs *fs, unsigned int fl,
+			   bool is_swap)
+{
+	if (fl & FS_INLINE_DATA_FL)
+		return E4D_WHY_INLINE;
+	if (!(fl & FS_EXTENT_FL))
+		return E4D_WHY_NOEXTENTS;
+	if (fl & FS_IMMUTABLE_FL)
+		return E4D_WHY_IMMUTABLE;
+	if (fl & FS_APPEND_FL)
+		return E4D_WHY_APPEND;
+	if (is_swap)
+		return E4D_WHY_SWAP;
+	if (fl & FS_ENCRYPT_FL)
+		return E4D_WHY_ENCRYPTED;
+	if (fl & FS_VERITY_FL)
+		return E4D_WHY_VERITY;
+	if ((fl & FS_DAX_FL) || fs->dax)
+		return E4D_WHY_DAX;
+	if ((fl & FS_JOURNAL_DATA_FL) || fs->journal_data)
+		return E4D_WHY_JOURNAL_DATA;
+	if (fs->bigalloc)
+		return E4D_WHY_BIGALLOC;
+	if (fs->readonly)
+		return E4D_WHY_READONLY;
+	return E4D_WHY_NONE;
+}
+
+void e4d_classify(const struct e4d_fs *fs, struct e4d_file *f, bool is_swap)
+{
+	f->why = why_of(fs, f->iflags, is_swap);
+	if (f->why != E4D_WHY_NONE)
+		f->status = E4D_ST_UNMOVABLE;
+	else if (f->score.excess)
+		f->status = E4D_ST_FRAGMENTED;
+	else
+		f->status = E4D_ST_OK;
+}
+
+static void read_swaps(struct swaps *sw)
+{
+	char line[4096], name[4096], type[64];
+	FILE *f = fopen("/proc/swaps", "re");
+	struct stat st;
+
+	sw->n = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && sw->n < 32) {
+		if (sscanf(line, "%4095s %63s", name, type) != 2 ||
+		    strcmp(type, "file") || stat(name, &st) < 0)
+			continue;
+		sw->dev[sw->n] = st.st_dev;
+		sw->ino[sw->n++] = st.st_ino;
+	}
+	fclose(f);
+}
+
+static bool is_swap(const struct swaps *sw, dev_t dev, uint64_t ino)
+{
+	int i;
+
+	for (i = 0; i < sw->n; i++)
+		if (sw->dev[i] == dev && sw->ino[i] == ino)
+			return true;
+	return false;
+}
+
+static int e2_errno(errcode_t err)
+{
+	return err > 0 && err < 256 ? -(int)err : -EIO;
+}
+
+/* ---- whole filesystem, libext2fs ---- */
+
+static int read_extent_tree(ext2_filsys e2, ext2_ino_t ino,
+			    struct ext2_inode *inode, struct e4d_extents *el)
+{
+	ext2_extent_handle_t h;
+	struct ext2fs_extent ex;
+	errcode_t err;
+	int op = EXT2_EXTENT_ROOT;
+	int ret = 0;
+
+	err = ext2fs_extent_open2(e2, ino, inode, &h);
+	if (err)
+		return e2_errno(err);
+	for (;;) {
+		err = ext2fs_extent_get(h, op, &ex);
+		if (err)
+			break;
+		op = EXT2_EXTENT_NEXT;
+		if (!(ex.e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
+		    (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT))
+			continue;
+		ret = e4d_extents_add(el, ex.e_lblk, ex.e_pblk, ex.e_len,
+				      (ex.e_flags & EXT2_EXTENT_FLAGS_UNINIT) ?
+				      E4D_EXT_UNWRITTEN : 0);
+		if (ret < 0)
+			break;
+	}
+	ext2fs_extent_free(h);
+	if (!ret && err && err != EXT2_ET_EXTENT_NO_NEXT &&
+	    err != EXT2_ET_EXTENT_NO_DOWN)
+		ret = e2_errno(err);
+	return ret;
+}
+
+static int block_cb(ext2_filsys e2, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		    blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct e4d_extents *el = priv;
+
+	if (blockcnt < 0)
+		return 0;
+	return e4d_extents_add(el, blockcnt, *blocknr, 1, 0) < 0 ?
+	       BLOCK_ABORT : 0;
+}
+
+static int read_block_map(ext2_filsys e2, ext2_ino_t ino,
+			  struct e4d_extents *el)
+{
+	errcode_t err;
+
+	err = ext2fs_block_iterate3(e2, ino, BLOCK_FLAG_READ_ONLY |
+				    BLOCK_FLAG_DATA_ONLY, NULL, block_cb, el);
+	return err ? e2_errno(err) : 0;
+}
+
+static void score_and_classify(const struct e4d_fs *fs, struct e4d_file *f,
+			       const struct swaps *sw)
+{
+	e4d_score_file(&fs->geom, &f->ext, f->size, &f->score);
+	if (f->status != E4D_ST_ERROR)
+		e4d_classify(fs, f, is_swap(sw, fs->devno, f->ino));
+}
+
+int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
+		void *arg)
+{
+	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
+	struct e4d_file f = { 0 };
+	ext2_inode_scan scan;
+	struct ext2_inode *inode;
+	struct swaps sw;
+	int isize, ret = 0;
+	ext2_ino_t ino;
+	errcode_t err;
+
+	if (!e2)
+		return fs->e2fs_err ? fs->e2fs_err : -EACCES;
+	read_swaps(&sw);
+	isize = EXT2_INODE_SIZE(e2->super);
+	inode = malloc(isize);
+	if (!inode)
+		return -ENOMEM;
+	err = ext2fs_open_inode_scan(e2, 0, &scan);
+	if (err) {
+		free(inode);
+		return e2_errno(err);
+	}
+	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	for (;;) {
+		err = ext2fs_get_next_inode_full(scan, &ino, inode, isize);
+		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE ||
+		    err == EXT2_ET_INODE_CSUM_INVALID ||
+		    err == EXT2_ET_INODE_IS_GARBAGE)
+			continue;
+		if (err) {
+			e4d_msg(ctx, E4D_ERR, "%s: inode scan: %s", fs->device,
+				error_message(err));
+			ret = e2_errno(err);
+			break;
+		}
+		if (!ino)
+			break;
+		if (ino < EXT2_FIRST_INO(e2->super) || !inode->i_links_count ||
+		    !LINUX_S_ISREG(inode->i_mode))
+			continue;
+		f.ino = ino;
+		f.size = EXT2_I_SIZE(inode);
+		f.nlink = inode->i_links_count;
+		f.uid = inode_uid(*inode);
+		f.iflags = inode->i_flags;
+		f.status = E4D_ST_OK;
+		f.err = 0;
+		e4d_extents_reset(&f.ext);
+		if (inode->i_flags & EXT4_INLINE_DATA_FL)
+			ret = f.size ? e4d_extents_add(&f.ext, 0, 0, 1,
+						       E4D_EXT_INLINE) : 0;
+		else if (inode->i_flags & EXT4_EXTENTS_FL)
+			ret = read_extent_tree(e2, ino, inode, &f.ext);
+		else
+			ret = read_block_map(e2, ino, &f.ext);
+		if (ret < 0) {
+			f.status = E4D_ST_ERROR;
+			f.err = ret;
+		}
+		score_and_classify(fs, &f, &sw);
+		ret = fn(arg, fs, &f);
+		if (ret < 0)
+			break;
+	}
+	ext2fs_close_inode_scan(scan);
+	e4d_extents_free(&f.ext);
+	free(inode);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- listed files and trees, FIEMAP ---- */
+
+struct tree {
+	const struct e4d_ctx *ctx;
+	const struct e4d_fs *fs;
+	e4d_file_fn fn;
+	void *arg;
+	struct swaps sw;
+	struct e4d_file f;
+	uint64_t *seen;		/* inodes with nlink > 1 already reported */
+	size_t nseen, capseen;
+	int ret;
+};
+
+static bool seen_before(struct tree *t, uint64_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < t->nseen; i++)
+		if (t->seen[i] == ino)
+			return true;
+	if (t->nseen == t->capseen) {
+		size_t cap = t->capseen ? t->capseen * 2 : 64;
+		uint64_t *v = realloc(t->seen, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		t->seen = v;
+		t->capseen = cap;
+	}
+	t->seen[t->nseen++] = ino;
+	return false;
+}
+
+static int open_for_map(const char *path)
+{
+	int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd = open(path, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, flags);
+	return fd;
+}
+
+/* Map one regular file (already lstat()ed) and hand it over. */
+static int map_one(struct tree *t, const char *path, const struct stat *st)
+{
+	struct e4d_file *f = &t->f;
+	int fd, ret;
+
+	f->path = path;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->nlink = st->st_nlink;
+	f->uid = st->st_uid;
+	f->iflags = 0;
+	f->status = E4D_ST_OK;
+	f->err = 0;
+	e4d_extents_reset(&f->ext);
+	fd = open_for_map(path);
+	if (fd < 0) {
+		f->status = E4D_ST_ERROR;
+		f->err = -errno;
+	} else {
+		ret = t->ctx->ops->getflags(fd, &f->iflags);
+		if (ret < 0 && ret != -ENOTTY)
+			f->err = ret;
+		ret = e4d_fiemap_read(t->ctx, fd, t->fs->geom.blocksize, 1,
+				      &f->ext);
+		if (ret < 0) {
+			f->status = E4D_ST_ERROR;
+			f->err = ret;
+		}
+		close(fd);
+	}
+	score_and_classify(t->fs, f, &t->sw);
+	return t->fn(t->arg, t->fs, f);
+}
+
+static struct tree *walk_tree;	/* nftw() has no user argument */
+
+static int walk_cb(const char *path, const struct stat *st, int type,
+		   struct FTW *ftw)
+{
+	struct tree *t = walk_tree;
+	int ret = 0;
+
+	if (type == FTW_DNR || type == FTW_NS) {
+		t->f.path = path;
+		e4d_extents_reset(&t->f.ext);
+		memset(&t->f.score, 0, sizeof(t->f.score));
+		t->f.ino = type == FTW_DNR ? st->st_ino : 0;
+		t->f.size = 0;
+		t->f.status = E4D_ST_ERROR;
+		t->f.why = E4D_WHY_NONE;
+		t->f.err = -EACCES;
+		ret = t->fn(t->arg, t->fs, &t->f);
+	} else if (type == FTW_F && S_ISREG(st->st_mode) &&
+		   st->st_dev == t->fs->devno) {
+		if (st->st_nlink > 1 && seen_before(t, st->st_ino))
+			return 0;
+		ret = map_one(t, path, st);
+	}
+	if (ret < 0) {
+		t->ret = ret;
+		return 1;
+	}
+	return 0;
+}
+
+int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		  const char *path, e4d_file_fn fn, void *arg)
+{
+	struct tree t = { .ctx = ctx, .fs = fs, .fn = fn, .arg = arg };
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	read_swaps(&t.sw);
+	if (S_ISDIR(st.st_mode)) {
+		walk_tree = &t;
+		ret = nftw(path, walk_cb, 64, FTW_PHYS | FTW_MOUNT);
+		walk_tree = NULL;
+		if (ret < 0)
+			t.ret = -errno;
+	} else if (S_ISREG(st.st_mode)) {
+		t.ret = map_one(&t, path, &st);
+	} else {
+		t.ret = -EINVAL;
+	}
+	e4d_extents_free(&t.f.ext);
+	free(t.seen);
+	return t.ret;
+}
+
+/* ---- inode numbers back to names ---- */
+
+struct dirname {
+	uint64_t ino;		/* a directory */
+	uint64_t parent;
+	char *name;
+};
+
+struct resolve {
+	const uint64_t *inos;
+	size_t n;
+	char **names;		/* per target: name in its parent */
+	uint64_t *parents;
+	size_t found;
+	struct dirname *dirs;
+	size_t ndirs, capdirs;
+	ext2_ino_t cur;		/* directory being read */
+	int err;
+};
+
+static long find_ino(const uint64_t *v, size_t n, uint64_t ino)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid] == ino)
+			return mid;
+		if (v[mid] < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int dirent_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
+		     int offset, int blocksize, char *buf, void *priv)
+{
+	struct resolve *r = priv;
+	int len = ext2fs_dirent_name_len(de);
+	long k;
+
+	if (!de->inode || (len == 1 && de->name[0] == '.') ||
+	    (len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+		return 0;
+	if (ext2fs_dirent_file_type(de) == EXT2_FT_DIR) {
+		if (r->ndirs == r->capdirs) {
+			size_t cap = r->capdirs ? r->capdirs * 2 : 256;
+			struct dirname *v = realloc(r->dirs, cap * sizeof(*v));
+
+			if (!v)
+				goto out_nomem;
+			r->dirs = v;
+			r->capdirs = cap;
+		}
+		r->dirs[r->ndirs].ino = de->inode;
+		r->dirs[r->ndirs].parent = r->cur;
+		r->dirs[r->ndirs].name = strndup(de->name, len);
+		if (!r->dirs[r->ndirs++].name)
+			goto out_nomem;
+		return 0;
+	}
+	k = find_ino(r->inos, r->n, de->inode);
+	if (k < 0 || r->names[k])
+		return 0;
+	r->names[k] = strndup(de->name, len);
+	if (!r->names[k])
+		goto out_nomem;
+	r->parents[k] = r->cur;
+	r->found++;
+	return 0;
+out_nomem:
+	r->err = -ENOMEM;
+	return DIRENT_ABORT;
+}
+
+static int cmp_dirname(const void *a, const void *b)
+{
+	const struct dirname *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static struct dirname *find_dir(struct resolve *r, uint64_t ino)
+{
+	struct dirname key = { .ino = ino };
+
+	return bsearch(&key, r->dirs, r->ndirs, sizeof(key), cmp_dirname);
+}
+
+/* Path of directory @ino below the filesystem root, "" for the root. */
+static int dir_path(struct resolve *r, uint64_t ino, char *buf, size_t sz)
+{
+	struct dirname *d;
+	int depth = 0;
+	size_t len = 0;
+	uint64_t chain[256];
+
+	while (ino != EXT2_ROOT_INO && depth < 256) {
+		d = find_dir(r, ino);
+		if (!d)
+			return -ENOENT;
+		chain[depth++] = ino;
+		ino = d->parent;
+	}
+	buf[0] = 0;
+	while (depth--) {
+		d = find_dir(r, chain[depth]);
+		len += snprintf(buf + len, sz > len ? sz - len : 0, "/%s",
+				d->name);
+	}
+	return len < sz ? 0 : -ENAMETOOLONG;
+}
+
+int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
+		      const uint64_t *inos, size_t n, char **paths)
+{
+	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
+	struct resolve r = { .inos = inos, .n = n };
+	struct ext2_inode inode;
+	ext2_inode_scan scan;
+	const char *mnt = fs->mountpoint && strcmp(fs->mountpoint, "/") ?
+			  fs->mountpoint : "";
+	char *buf = NULL;
+	ext2_ino_t ino;
+	errcode_t err;
+	size_t k;
+
+	memset(paths, 0, n * sizeof(*paths));
+	if (!e2)
+		return -EACCES;
+	r.names = calloc(n ? n : 1, sizeof(char *));
+	r.parents = calloc(n ? n : 1, sizeof(uint64_t));
+	buf = malloc(PATH_MAX * 2);
+	if (!r.names || !r.parents || !buf) {
+		r.err = -ENOMEM;
+		goto out_free;
+	}
+	err = ext2fs_open_inode_scan(e2, 0, &scan);
+	if (err) {
+		r.err = e2_errno(err);
+		goto out_free;
+	}
+	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	while (!r.err) {
+		err = ext2fs_get_next_inode(scan, &ino, &inode);
+		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE ||
+		    err == EXT2_ET_INODE_CSUM_INVALID ||
+		    err == EXT2_ET_INODE_IS_GARBAGE)
+			continue;
+		if (err || !ino)
+			break;
+		if (!LINUX_S_ISDIR(inode.i_mode) || !inode.i_links_count)
+			continue;
+		r.cur = ino;
+		ext2fs_dir_iterate2(e2, ino, 0, NULL, dirent_cb, &r);
+	}
+	ext2fs_close_inode_scan(scan);
+	if (r.err)
+		goto out_free;
+	qsort(r.dirs, r.ndirs, sizeof(*r.dirs), cmp_dirname);
+	for (k = 0; k < n; k++) {
+		if (!r.names[k] || dir_path(&r, r.parents[k], buf,
+					    PATH_MAX) < 0)
+			continue;
+		if (asprintf(&paths[k], "%s%s/%s", mnt, buf, r.names[k]) < 0)
+			paths[k] = NULL;
+	}
+	e4d_msg(ctx, E4D_DEBUG, "%s: named %zu of %zu inodes", fs->device,
+		r.found, n);
+out_free:
+	for (k = 0; r.names && k < n; k++)
+		free(r.names[k]);
+	for (k = 0; k < r.ndirs; k++)
+		free(r.dirs[k].name);
+	free(r.dirs);
+	free(r.names);
+	free(r.parents);
+	free(buf);
+	return r.err;
+}
