@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * EXT4_IOC_MOVE_EXT: exchange a file's blocks with a donor file's blocks,
+ * keeping the file's data, a multi-block range per journal handle.
+ *
+ * Copyright (c) 2008,2009 NEC Software Tohoku, Ltd. (original interface)
+ * Copyright (c) 2026 the e4defrag2 authors (this implementation)
+ *
+ * What a step does
+ * ----------------
+ * The request [orig_blk, orig_blk + len) is walked in steps.  A step is a
+ * run of blocks that are mapped in the original file, all written or all
+ * unwritten, at most MEXT_STEP_BYTES long and at most MEXT_MAX_PIECES
+ * extents in either file.  Holes of the original file are skipped.  For a
+ * step, the donor's page cache over the range is dropped, the original
+ * file's folios are locked, the mapping of both ranges is looked up again
+ * under i_data_sem and compared with the plan (the step is retried if it
+ * changed), the extents are swapped, and the original file's folios are
+ * pointed at their new blocks and dirtied.  One journal handle covers it all.
+ *
+ * The data is "copied" through the page cache: before the swap, every
+ * folio of a written range is read in from the old blocks; after the swap
+ * its buffers are mapped to the new blocks and marked dirty, and the inode
+ * is added to the transaction's ordered data, so the transaction that
+ * records the swap cannot commit before the data is on the new blocks.
+ * Unwritten ranges keep their unwritten state across the swap (see
+ * ext4_swap_extents()), so they are swapped without any copy whatever the
+ * donor holds.  The donor receives the old blocks marked unwritten.
+ *
+ * Lock order
+ * ----------
+ *   i_rwsem of both inodes              (lock_two_nondirectories(), whole call)
+ *     -> invalidate_lock of both        (filemap_invalidate_lock_two(), step)
+ *       -> journal handle               (ext4_journal_start(), step)
+ *         -> folio locks                (original file, ascending index)
+ *           -> i_data_sem of both       (by address, second one nested)
+ *
+ * This is the order of every other ext4 path: punch hole and truncate take
+ * i_rwsem, invalidate_lock, then start a handle; ->page_mkwrite takes the
+ * invalidate_lock shared before its handle; ->writepages and ->write_begin
+ * start the handle before locking folios, and look blocks up (i_data_sem)
+ * with the folio locked.  Holding i_rwsem excludes writes, truncate,
+ * fallocate, and direct I/O (after inode_dio_wait()); the invalidate_lock
+ * excludes page faults that would create or dirty a folio in either file
+ * and readahead into the donor, so while a step holds it no folio of the
+ * donor range can come back and no mmap write can allocate blocks.  The
+ * folio locks exclude writeback and buffered reads of the original range.
+ *
+ * Only the original file's folios are locked: the donor's page cache for
+ * the range is truncated under its invalidate_lock at the start of the step,
+ * and with the invalidate_lock and i_rwsem held nobody can bring a donor
+ * folio of the range back, so there is nothing of the donor to lock.
+ */
+
+#include <linux/fs.h>
+#include <linux/fsverity.h>
+#include <linux/mm.h>
+#include <linux/blkdev.h>
+#include <linux/buffer_head.h>
+#include <linux/pagemap.h>
+#include <linux/quotaops.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include "ext4_jbd2.h"
+#include "ext4.h"
+#include "ext4_extents.h"
+
+/* Longest step, in bytes; also bounds the number of folios locked at once. */
+#define MEXT_STEP_BYTES		(8 << 20)
+/* Most extents of either file in one step (bounds the work per handle). */
+#define MEXT_MAX_PIECES		1024
+/* How often a step whose mapping changed under us is planned again. */
+#define MEXT_MAX_RETRIES	16
+
+/* One extent of a range, clipped to the range. */
+struct mext_piece {
+	ext4_lblk_t	lblk;
+	ext4_lblk_t	len;
+	ext4_fsblk_t	pblk;
+	bool		unwritten;
+};
+
+/* A mapping of a range: contiguous pieces starting at the range start. */
+struct mext_map {
+	int			nr;
+	ext4_lblk_t		blocks;		/* sum of the pieces' lengths */
+	struct mext_piece	p[MEXT_MAX_PIECES];
+};
+
+struct mext_ctx {
+	struct inode	*orig;
+	struct inode	*donor;
+	ext4_lblk_t	o_blk;		/* step start, original file */
+	ext4_lblk_t	d_blk;		/* step start, donor file */
+	ext4_lblk_t	len;		/* step length, blocks */
+	bool		unwritten;	/* the original range is unwritten */
+	struct mext_map	plan[2];	/* [0] original, [1] donor */
+	struct mext_map	now[2];		/* the same, looked up under locks */
+	pgoff_t		first;		/* first folio index of the step */
+	unsigned int	nr_folios;
+	struct folio	**folios;	/* original file's folios, or NULL */
+};
+
+/**
+ * ext4_double_down_write_data_sem() - write-lock the i_data_sem of two inodes
+ * @first: one inode
+ * @second: the other inode
+ *
+ * The semaphores are taken in address order, the second with the lockdep
+ * subclass I_DATA_SEM_OTHER, so that two callers can never deadlock.
+ */
+void ext4_double_down_write_data_sem(struct inode *first, struct inode *second)
+{
+	if (first > second)
+		swap(first, second);
+	down_write(&EXT4_I(first)->i_data_sem);
+	down_write_nested(&EXT4_I(second)->i_data_sem, I_DATA_SEM_OTHER);
+}
+
+/**
+ * ext4_double_up_write_data_sem() - release what
+ *	ext4_double_down_write_data_sem() took
+ * @orig_inode: one inode
+ * @donor_inode: the other inode
+ */
+void ext4_double_up_write_data_sem(struct inode *orig_inode,
+				   struct inode *donor_inode)
+{
+	up_write(&EXT4_I(orig_inode)->i_data_sem);
+	up_write(&EXT4_I(donor_inode)->i_data_sem);
+}
+
+/*
+ * mext_lookup() - the mapping of [@lblk, @lblk + @max) of @inode, from the
+ * extent tree (i_data_sem held), as clipped pieces that follow each other
+ * without a hole.  With @same_kind, pieces stop where written and unwritten
+ * change.  Adjacent pieces that are physically contiguous and of the same
+ * kind are merged, so that a concurrent merge or split of extent records
+ * outside the range does not look like a change of the mapping.
+ *
+ * Returns 0 and fills @map (map->blocks is 0 if @lblk is in a hole, and
+ * then *@hole is the hole's length, clipped to @max), or a negative errno.
+ */
+static int mext_lookup(struct inode *inode, ext4_lblk_t lblk, ext4_lblk_t max,
+		       bool same_kind, struct mext_map *map, ext4_lblk_t *hole)
+{
+	struct ext4_ext_path *path = NULL;
+	ext4_lblk_t cur = lblk, end = lblk + max;
+	int ret = 0;
+
+	map->nr = 0;
+	map->blocks = 0;
+	*hole = 0;
+	while (cur < end) {
+		struct ext4_extent *ex;
+		struct mext_piece *last, pc;
+		ext4_lblk_t ee_blk, ee_len, next;
+
+		path = ext4_find_extent(inode, cur, path, EXT4_EX_NOCACHE);
+		if (IS_ERR(path)) {
+			ret = PTR_ERR(path);
+			path = NULL;
+			break;
+		}
+		ex = path[ext_depth(inode)].p_ext;
+		ee_blk = ex ? le32_to_cpu(ex->ee_block) : 0;
+		ee_len = ex ? ext4_ext_get_actual_len(ex) : 0;
+		if (!ex || cur < ee_blk || cur >= ee_blk + ee_len) {
+			/* @cur is in a hole: the mapping stops here */
+			if (map->nr)
+				break;
+			if (ex && cur < ee_blk)
+				next = ee_blk;
+			else
+				next = ext4_ext_next_allocated_block(path);
+			*hole = min_t(u64, next, end) - cur;
+			break;
+		}
+		pc.lblk = cur;
+		pc.len = min(ee_blk + ee_len, end) - cur;
+		pc.pblk = ext4_ext_pblock(ex) + (cur - ee_blk);
+		pc.unwritten = ext4_ext_is_unwritten(ex);
+		last = map->nr ? &map->p[map->nr - 1] : NULL;
+		if (last && same_kind && last->unwritten != pc.unwritten)
+			break;
+		if (last && last->unwritten == pc.unwritten &&
+		    last->pblk + last->len == pc.pblk) {
+			last->len += pc.len;
+		} else {
+			if (map->nr == MEXT_MAX_PIECES)
+				break;
+			map->p[map->nr++] = pc;
+		}
+		map->blocks += pc.len;
+		cur += pc.len;
+	}
+	ext4_free_ext_path(path);
+	return ret;
+}
+
+/* Cut @map to its first @len blocks. */
+static void mext_map_trim(struct mext_map *map, ext4_lblk_t len)
+{
+	ext4_lblk_t sum = 0;
+	int i;
+
+	for (i = 0; i < map->nr && sum < len; i++) {
+		if (sum + map->p[i].len > len)
+			map->p[i].len = len - sum;
+		sum += map->p[i].len;
+	}
+	map->nr = i;
+	map->blocks = sum;
+}
+
+static bool mext_map_equal(const struct mext_map *a, const struct mext_map *b)
+{
+	int i;
+
+	if (a->nr != b->nr || a->blocks != b->blocks)
+		return false;
+	for (i = 0; i < a->nr; i++)
+		if (a->p[i].lblk != b->p[i].lblk || a->p[i].len != b->p[i].len ||
+		    a->p[i].pblk != b->p[i].pblk ||
+		    a->p[i].unwritten != b->p[i].unwritten)
+			return false;
+	return true;
+}
+
+/* Physical block that maps logical block @lblk in @map (it must be there). */
+static ext4_fsblk_t mext_map_pblk(const struct mext_map *map, ext4_lblk_t lblk)
+{
+	int i;
+
+	for (i = 0; i < map->nr; i++)
+		if (lblk >= map->p[i].lblk && lblk < map->p[i].lblk + map->p[i].len)
+			return map->p[i].pblk + (lblk - map->p[i].lblk);
+	WARN_ON_ONCE(1);
+	return 0;
+}
+
+/*
+ * Plan a step at ctx->o_blk / ctx->d_blk of at most @left blocks.  Sets
+ * ctx->len to the step length, or returns with ctx->len == 0 and *@skip set
+ * to the length of the hole of the original file at ctx->o_blk.
+ */
+static int mext_plan(struct mext_ctx *ctx, ext4_lblk_t left, ext4_lblk_t *skip)
+{
+	struct inode *orig = ctx->orig, *donor = ctx->donor;
+	ext4_lblk_t cap = MEXT_STEP_BYTES >> orig->i_blkbits, hole;
+	int ret;
+
+	ctx->len = 0;
+	*skip = 0;
+	down_read(&EXT4_I(orig)->i_data_sem);
+	ret = mext_lookup(orig, ctx->o_blk, min(left, cap), true,
+			  &ctx->plan[0], skip);
+	up_read(&EXT4_I(orig)->i_data_sem);
+	if (ret || !ctx->plan[0].blocks)
+		return ret;
+
+	down_read(&EXT4_I(donor)->i_data_sem);
+	ret = mext_lookup(donor, ctx->d_blk, ctx->plan[0].blocks, false,
+			  &ctx->plan[1], &hole);
+	up_read(&EXT4_I(donor)->i_data_sem);
+	if (ret)
+		return ret;
+	if (!ctx->plan[1].blocks)
+		return -ENODATA;	/* the donor must have blocks to give */
+	mext_map_trim(&ctx->plan[0], ctx->plan[1].blocks);
+	ctx->len = ctx->plan[0].blocks;
+	ctx->unwritten = ctx->plan[0].p[0].unwritten;
+	return 0;
+}
+
+/* Worst-case credits to swap one piece: two splits in each tree. */
+static int mext_unit_credits(struct mext_ctx *ctx)
+{
+	return 2 * ext4_ext_calc_credits_for_single_extent(ctx->orig, 1, NULL) +
+	       2 * ext4_ext_calc_credits_for_single_extent(ctx->donor, 1, NULL);
+}
+
+/*
+ * Credits to start the step's handle with.  Most swaps modify extent
+ * records in leaves the handle already holds, so the sum of worst cases is
+ * far too much; it is capped at a quarter of a transaction and the handle
+ * is extended between pieces if it ever runs short (mext_swap()).
+ */
+static int mext_step_credits(struct mext_ctx *ctx)
+{
+	journal_t *journal = EXT4_SB(ctx->orig->i_sb)->s_journal;
+	int unit = mext_unit_credits(ctx);
+	int n = ctx->plan[0].nr + ctx->plan[1].nr;
+	int credits = unit * n + 2 * EXT4_MAXQUOTAS_TRANS_BLOCKS(ctx->orig->i_sb);
+
+	if (journal)
+		credits = min(credits, max(journal->j_max_transaction_buffers / 4,
+					   unit));
+	return credits;
+}
+
+static void mext_unlock_folios(struct mext_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_folios; i++) {
+		if (!ctx->folios[i])
+			continue;
+		folio_unlock(ctx->folios[i]);
+		folio_put(ctx->folios[i]);
+		ctx->folios[i] = NULL;
+	}
+	ctx->nr_folios = 0;
+}
+
+/*
+ * Lock the original file's folios of the step, in ascending index order,
+ * waiting for writeback on each.  A written range needs every folio (its
+ * data is read in); for an unwritten range only folios already cached
+ * matter (their buffers must follow the blocks).
+ */
+static int mext_lock_folios(struct mext_ctx *ctx)
+{
+	struct address_space *mapping = ctx->orig->i_mapping;
+	unsigned int shift = PAGE_SHIFT - ctx->orig->i_blkbits;
+	pgoff_t last = (ctx->o_blk + ctx->len - 1) >> shift;
+	unsigned int nofs, i;
+	int ret = 0;
+
+	ctx->first = ctx->o_blk >> shift;
+	ctx->nr_folios = last - ctx->first + 1;
+	nofs = memalloc_nofs_save();
+	for (i = 0; i < ctx->nr_folios; i++) {
+		struct folio *folio;
+
+		if (ctx->unwritten)
+			folio = __filemap_get_folio(mapping, ctx->first + i,
+						    FGP_LOCK, 0);
+		else
+			folio = __filemap_get_folio(mapping, ctx->first + i,
+						    FGP_WRITEBEGIN,
+						    mapping_gfp_mask(mapping));
+		if (IS_ERR(folio)) {
+			if (ctx->unwritten && PTR_ERR(folio) == -ENOENT)
+				continue;
+			ret = PTR_ERR(folio);
+			break;
+		}
+		ctx->folios[i] = folio;
+		/* ext4 in 6.12 caches regular files in order-0 folios only */
+		if (WARN_ON_ONCE(folio_test_large(folio))) {
+			ret = -EINVAL;
+			break;
+		}
+		folio_wait_writeback(folio);
+	}
+	memalloc_nofs_restore(nofs);
+	return ret;
+}
+
+/* Block range of folio @i that lies inside the step: [*from, *to). */
+static void mext_folio_span(struct mext_ctx *ctx, unsigned int i,
+			    ext4_lblk_t *from, ext4_lblk_t *to)
+{
+	unsigned int shift = PAGE_SHIFT - ctx->orig->i_blkbits;
+	ext4_lblk_t fb = (ext4_lblk_t)(ctx->first + i) << shift;
+
+	*from = max(fb, ctx->o_blk);
+	*to = min(fb + (1U << shift), ctx->o_blk + ctx->len);
+}
+
+/*
+ * Bring the data of a written step into the page cache, from the old
+ * blocks (known from the plan, revalidated later), reading all missing
+ * blocks of the step in one plugged batch before waiting for any.
+ */
+static int mext_read_folios(struct mext_ctx *ctx)
+{
+	struct inode *inode = ctx->orig;
+	unsigned int bsize = i_blocksize(inode);
+	struct blk_plug plug;
+	unsigned int i;
+	int ret = 0;
+	int pass;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		if (pass == 0)
+			blk_start_plug(&plug);
+		for (i = 0; i < ctx->nr_folios; i++) {
+			struct folio *folio = ctx->folios[i];
+			struct buffer_head *bh, *head;
+			ext4_lblk_t from, to, blk;
+
+			mext_folio_span(ctx, i, &from, &to);
+			head = folio_buffers(folio);
+			if (!head)
+				head = create_empty_buffers(folio, bsize, 0);
+			if (folio_test_uptodate(folio))
+				continue;
+			blk = folio_pos(folio) >> inode->i_blkbits;
+			bh = head;
+			do {
+				if (blk < from || blk >= to ||
+				    buffer_uptodate(bh))
+					continue;
+				if (pass == 1) {
+					wait_on_buffer(bh);
+					if (!buffer_uptodate(bh))
+						ret = -EIO;
+					continue;
+				}
+				/*
+				 * Not uptodate: read it from the block the
+				 * plan says (checked again under i_data_sem
+				 * before anything is changed).
+				 */
+				map_bh(bh, inode->i_sb,
+				       mext_map_pblk(&ctx->plan[0], blk));
+				clear_buffer_unwritten(bh);
+				clear_buffer_delay(bh);
+				lock_buffer(bh);
+				if (buffer_uptodate(bh)) {
+					unlock_buffer(bh);
+					continue;
+				}
+				ext4_read_bh_nowait(bh, 0, NULL, false);
+			} while (blk++, (bh = bh->b_this_page) != head);
+			if (ret)
+				break;
+		}
+		if (pass == 0)
+			blk_finish_plug(&plug);
+	}
+	return ret;
+}
+
+/*
+ * Swap the step's extents piece by piece (a piece is where neither file's
+ * mapping changes), keeping the handle supplied with credits.  If the
+ * journal cannot extend the handle, the step ends early: what is swapped
+ * is complete and consistent.  Returns the number of blocks swapped from
+ * the step's start; *@err is set on error.
+ */
+static ext4_lblk_t mext_swap(handle_t *handle, struct mext_ctx *ctx, int *err)
+{
+	const struct mext_map *om = &ctx->now[0], *dm = &ctx->now[1];
+	int unit = mext_unit_credits(ctx);
+	ext4_lblk_t done = 0;
+	int oi = 0, di = 0;
+
+	*err = 0;
+	while (done < ctx->len && oi < om->nr && di < dm->nr) {
+		ext4_lblk_t oend = om->p[oi].lblk + om->p[oi].len - ctx->o_blk;
+		ext4_lblk_t dend = dm->p[di].lblk + dm->p[di].len - ctx->d_blk;
+		ext4_lblk_t n = min(oend, dend) - done;
+		int swapped;
+
+		if (ext4_handle_valid(handle) &&
+		    (jbd2_handle_buffer_credits(handle) < unit ||
+		     handle->h_revoke_credits < 2)) {
+			*err = ext4_journal_extend(handle, unit, 2);
+			if (*err) {
+				/* > 0: no room in this transaction */
+				if (*err > 0)
+					*err = 0;
+				break;
+			}
+		}
+		swapped = ext4_swap_extents(handle, ctx->orig, ctx->donor,
+					    ctx->o_blk + done,
+					    ctx->d_blk + done, n, 1, err);
+		done += swapped;
+		if (*err)
+			break;
+		if (WARN_ON_ONCE(swapped != n)) {
+			*err = -EUCLEAN;
+			break;
+		}
+		if (oend == done)
+			oi++;
+		if (dend == done)
+			di++;
+	}
+	return done;
+}
+
+/*
+ * Point the original file's buffers of the first @swapped blocks of the
+ * step at their new blocks (the donor's former blocks).  In a written step
+ * the data read before the swap is marked dirty, to be written there.
+ * Nothing here can fail: no allocation, no I/O.
+ */
+static void mext_remap_folios(struct mext_ctx *ctx, ext4_lblk_t swapped)
+{
+	struct inode *inode = ctx->orig;
+	ext4_lblk_t end = ctx->o_blk + swapped;
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_folios; i++) {
+		struct folio *folio = ctx->folios[i];
+		struct buffer_head *bh, *head;
+		ext4_lblk_t from, to, blk;
+
+		if (!folio)
+			continue;
+		head = folio_buffers(folio);
+		if (!head)
+			continue;	/* unwritten step, nothing mapped */
+		mext_folio_span(ctx, i, &from, &to);
+		to = min(to, end);
+		blk = folio_pos(folio) >> inode->i_blkbits;
+		bh = head;
+		do {
+			ext4_fsblk_t pblk;
+
+			if (blk < from || blk >= to)
+				continue;
+			pblk = mext_map_pblk(&ctx->now[1],
+					     ctx->d_blk + (blk - ctx->o_blk));
+			if (ctx->unwritten) {
+				if (buffer_mapped(bh))
+					bh->b_blocknr = pblk;
+				continue;
+			}
+			map_bh(bh, inode->i_sb, pblk);
+			clear_buffer_new(bh);
+			if (folio_test_uptodate(folio))
+				set_buffer_uptodate(bh);
+			mark_buffer_dirty(bh);
+		} while (blk++, (bh = bh->b_this_page) != head);
+	}
+}
+
+/*
+ * One step: see the comment at the top of the file.  Returns the number of
+ * blocks moved (0 with *@err == -EAGAIN if the mapping changed since it was
+ * planned).
+ */
+static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
+{
+	struct inode *orig = ctx->orig, *donor = ctx->donor;
+	unsigned int bits = orig->i_blkbits;
+	ext4_lblk_t swapped = 0, hole;
+	handle_t *handle;
+	int ret;
+
+	/*
+	 * Nothing of the donor's range may stay cached: after the swap it
+	 * is backed by the original file's old blocks, marked unwritten.
+	 */
+	truncate_pagecache_range(donor, (loff_t)ctx->d_blk << bits,
+				 ((loff_t)(ctx->d_blk + ctx->len) << bits) - 1);
+
+	handle = ext4_journal_start_with_revoke(orig, EXT4_HT_MOVE_EXTENTS,
+						mext_step_credits(ctx), 4);
+	if (IS_ERR(handle)) {
+		*err = PTR_ERR(handle);
+		return 0;
+	}
+	ret = mext_lock_folios(ctx);
+	if (!ret && !ctx->unwritten)
+		ret = mext_read_folios(ctx);
+	if (ret)
+		goto out_unlock_folios;
+
+	ext4_double_down_write_data_sem(orig, donor);
+	ret = mext_lookup(orig, ctx->o_blk, ctx->len, true, &ctx->now[0],
+			  &hole);
+	if (!ret)
+		ret = mext_lookup(donor, ctx->d_blk, ctx->len, false,
+				  &ctx->now[1], &hole);
+	if (ret)
+		goto out_up_data_sem;
+	if (!mext_map_equal(&ctx->plan[0], &ctx->now[0]) ||
+	    !mext_map_equal(&ctx->plan[1], &ctx->now[1])) {
+		ret = -EAGAIN;
+		goto out_up_data_sem;
+	}
+
+	swapped = mext_swap(handle, ctx, &ret);
+	/*
+	 * Whatever was swapped, also on error, is made whole here, before
+	 * any lock is dropped: its buffers follow the blocks and the data
+	 * read from the old blocks is dirtied for the new ones.
+	 */
+	mext_remap_folios(ctx, swapped);
+	if (swapped && !ctx->unwritten) {
+		int ret2 = ext4_jbd2_inode_add_write(handle, orig,
+				(loff_t)ctx->o_blk << bits,
+				(loff_t)swapped << bits);
+		if (!ret)
+			ret = ret2;
+	}
+
+out_up_data_sem:
+	ext4_double_up_write_data_sem(orig, donor);
+out_unlock_folios:
+	mext_unlock_folios(ctx);
+	ext4_journal_stop(handle);
+	*err = ret;
+	return swapped;
+}
+
+/*
+ * mext_check() - refuse what cannot be moved, before doing anything.  Called
+ * with both i_rwsem held.  *@len is cut to both files' ends.
+ */
+static int mext_check(struct inode *orig, struct inode *donor, __u64 o_start,
+		      __u64 d_start, __u64 *len)
+{
+	unsigned int blkbits = orig->i_blkbits;
+	__u64 mask = (PAGE_SIZE >> blkbits) - 1;
+	__u64 o_eof, d_eof;
+
+	if (ext4_should_journal_data(orig) || ext4_should_journal_data(donor)) {
+		ext4_msg(orig->i_sb, KERN_ERR,
+			 "Online defrag not supported with data journaling");
+		return -EOPNOTSUPP;
+	}
+	if (IS_ENCRYPTED(orig) || IS_ENCRYPTED(donor)) {
+		ext4_msg(orig->i_sb, KERN_ERR,
+			 "Online defrag not supported for encrypted files");
+		return -EOPNOTSUPP;
+	}
+	if (ext4_has_feature_bigalloc(orig->i_sb) || IS_DAX(orig) ||
+	    IS_DAX(donor) || IS_VERITY(orig) || IS_VERITY(donor))
+		return -EOPNOTSUPP;
+	if (donor->i_mode & (S_ISUID | S_ISGID))
+		return -EINVAL;
+	if (IS_IMMUTABLE(orig) || IS_APPEND(orig) ||
+	    IS_IMMUTABLE(donor) || IS_APPEND(donor))
+		return -EPERM;
+	if (IS_SWAPFILE(orig) || IS_SWAPFILE(donor))
+		return -ETXTBSY;
+	if (ext4_is_quota_file(orig) || ext4_is_quota_file(donor))
+		return -EOPNOTSUPP;
+	if (ext4_has_inline_data(orig) || ext4_has_inline_data(donor) ||
+	    !ext4_test_inode_flag(orig, EXT4_INODE_EXTENTS) ||
+	    !ext4_test_inode_flag(donor, EXT4_INODE_EXTENTS))
+		return -EOPNOTSUPP;
+	if (!orig->i_size || !donor->i_size)
+		return -EINVAL;
+	/* Both ranges must sit at the same offset within a page */
+	if ((o_start & mask) != (d_start & mask))
+		return -EINVAL;
+	if (o_start >= EXT_MAX_BLOCKS || d_start >= EXT_MAX_BLOCKS ||
+	    *len > EXT_MAX_BLOCKS || o_start + *len >= EXT_MAX_BLOCKS ||
+	    d_start + *len >= EXT_MAX_BLOCKS)
+		return -EINVAL;
+
+	o_eof = (i_size_read(orig) + (1 << blkbits) - 1) >> blkbits;
+	d_eof = (i_size_read(donor) + (1 << blkbits) - 1) >> blkbits;
+	*len = min(*len, o_eof > o_start ? o_eof - o_start : 0);
+	*len = min(*len, d_eof > d_start ? d_eof - d_start : 0);
+	if (!*len)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * ext4_move_extents() - exchange the blocks of a range of a file with the
+ *	blocks of a donor file, keeping the file's data
+ * @o_filp: the file whose blocks are replaced (open for reading and writing)
+ * @d_filp: the donor file (open for writing)
+ * @orig_blk: first block of the range in @o_filp
+ * @donor_blk: first block of the range in @d_filp
+ * @len: number of blocks
+ * @moved_len: out: how many blocks of the range, from @orig_blk, are done:
+ *	moved, or skipped because they are a hole in @o_filp.  Exact also on
+ *	error, so that a caller can continue at @orig_blk + *@moved_len.
+ *
+ * After the call the range of @o_filp holds the same data on what were the
+ * donor's blocks; the donor's range holds the file's former blocks, marked
+ * unwritten.  Holes in @o_filp's range are skipped; the donor must have
+ * blocks wherever @o_filp has.
+ *
+ * Return: 0 on success or a negative errno: -EINVAL, -EPERM, -ETXTBSY,
+ * -EOPNOTSUPP for a refused request (nothing done); -ENODATA if the donor
+ * lacks blocks; -EBUSY if the range kept changing under us; -ENOSPC,
+ * -ENOMEM, -EIO from the work itself.
+ */
+int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
+		      __u64 donor_blk, __u64 len, __u64 *moved_len)
+{
+	struct inode *orig = file_inode(o_filp);
+	struct inode *donor = file_inode(d_filp);
+	struct super_block *sb = orig->i_sb;
+	struct mext_ctx *ctx;
+	ext4_lblk_t end;
+	int retries = 0, enospc = 0, ret;
+
+	*moved_len = 0;
+	if (sb != donor->i_sb)
+		return -EXDEV;
+	if (orig == donor)
+		return -EINVAL;
+	if (!S_ISREG(orig->i_mode) || !S_ISREG(donor->i_mode))
+		return -EINVAL;
+
+	ctx = kvzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->folios = kvcalloc(MEXT_STEP_BYTES / PAGE_SIZE + 1,
+			       sizeof(*ctx->folios), GFP_KERNEL);
+	if (!ctx->folios) {
+		kvfree(ctx);
+		return -ENOMEM;
+	}
+	ctx->orig = orig;
+	ctx->donor = donor;
+
+	/* Excludes writes, truncate, fallocate and direct I/O on both */
+	lock_two_nondirectories(orig, donor);
+	ret = mext_check(orig, donor, orig_blk, donor_blk, &len);
+	if (ret)
+		goto out_unlock;
+	inode_dio_wait(orig);
+	inode_dio_wait(donor);
+
+	/* Give delayed allocations in both ranges their blocks first */
+	ret = filemap_write_and_wait_range(orig->i_mapping,
+			orig_blk << orig->i_blkbits,
+			((orig_blk + len) << orig->i_blkbits) - 1);
+	if (!ret)
+		ret = filemap_write_and_wait_range(donor->i_mapping,
+				donor_blk << donor->i_blkbits,
+				((donor_blk + len) << donor->i_blkbits) - 1);
+	if (ret)
+		goto out_unlock;
+
+	ctx->o_blk = orig_blk;
+	ctx->d_blk = donor_blk;
+	end = orig_blk + len;
+	while (ctx->o_blk < end) {
+		ext4_lblk_t skip = 0, done = 0;
+
+		/*
+		 * The invalidate_lock is held for one step only, so that page
+		 * faults on the files wait for one step, not for the call.
+		 */
+		filemap_invalidate_lock_two(orig->i_mapping, donor->i_mapping);
+		ret = mext_plan(ctx, end - ctx->o_blk, &skip);
+		if (!ret && ctx->len)
+			done = mext_step(ctx, &ret);
+		filemap_invalidate_unlock_two(orig->i_mapping,
+					      donor->i_mapping);
+		done += skip;
+		ctx->o_blk += done;
+		ctx->d_blk += done;
+		*moved_len += done;
+		if (ret == -EAGAIN) {
+			/* the mapping changed before we held the locks */
+			if (++retries <= MEXT_MAX_RETRIES)
+				continue;
+			ret = -EBUSY;
+			break;
+		}
+		if (ret == -ENOSPC && ext4_should_retry_alloc(sb, &enospc))
+			continue;
+		if (ret)
+			break;
+		retries = 0;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+
+	if (*moved_len) {
+		ext4_discard_preallocations(orig);
+		ext4_discard_preallocations(donor);
+	}
+out_unlock:
+	unlock_two_nondirectories(orig, donor);
+	kvfree(ctx->folios);
+	kvfree(ctx);
+	return ret;
+}

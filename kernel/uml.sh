@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# uml.sh - build Linux 6.12 as User-Mode Linux with our fs/ext4/move_extent.c,
+# boot it on ext4 images and run the guest tests of tests/kernel/.
+#
+#   kernel/uml.sh check    deps, source, build, functional + stress tests
+#   kernel/uml.sh bench    also builds the stock kernel and compares them
+#   kernel/uml.sh build [ours|stock]   just build
+#   kernel/uml.sh boot     boot the test kernel once more (no rebuild)
+#   kernel/uml.sh clean    remove the work area
+#
+# Knobs (environment): E4D_KWORK, E4D_JOBS, E4D_SEED, E4D_STRESS_SECS,
+# E4D_TIMEOUT, E4D_BENCH_MB, E4D_KPIN.  See kernel/README.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(dirname "$HERE")
+W=${E4D_KWORK:-/var/tmp/e4defrag2-kernel}
+PKG=linux-source-6.12
+PIN=${E4D_KPIN-6.12.117-1~deb12u1}
+JOBS=${E4D_JOBS:-$(nproc)}
+SEED=${E4D_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+STRESS_SECS=${E4D_STRESS_SECS:-150}
+TIMEOUT=${E4D_TIMEOUT:-$((STRESS_SECS + 600))}
+BENCH_MB=${E4D_BENCH_MB:-1024}
+export CCACHE_DIR=${CCACHE_DIR:-$W/ccache}
+
+SRC=$W/src		# one tree, switched between "ours" and "stock"
+ORIG=$W/orig		# pristine copies of every file we overlay or patch
+GUEST=$W/guest
+IMG=$W/img
+npass=0
+nfail=0
+
+log() { printf '[uml.sh %(%T)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; echo "$npass passed, $((nfail + 1)) failed"; exit 1; }
+pass() { npass=$((npass + 1)); log "PASS: $*"; }
+fail() { nfail=$((nfail + 1)); log "FAIL: $*"; }
+
+# ------------------------------------------------------------------- deps
+deps() {
+	local want=(bc bison flex libelf-dev libssl-dev ccache e2fsprogs
+		    xz-utils gcc make libc6-dev patch diffutils)
+	local have
+	have=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null || true)
+	if [ -n "$have" ] && { [ -z "$PIN" ] || [ "$have" = "$PIN" ]; } &&
+	   dpkg-query -W "${want[@]}" >/dev/null 2>&1; then
+		return 0
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do	# others may hold the dpkg lock
+		if apt-get update -qq &&
+		   apt-get install -y -qq --no-install-recommends \
+			--allow-downgrades "${want[@]}" "$PKG${PIN:+=$PIN}" \
+			>"$W/apt.log" 2>&1; then
+			return 0
+		fi
+		log "apt-get failed (lock?), retry $try in 20 s"
+		sleep 20
+	done
+	die "cannot install dependencies (see $W/apt.log)"
+}
+
+# ------------------------------------------------------------------- source
+# Files under kernel/fs/ replace the tree's files of the same path.
+overlay_files() { (cd "$HERE" && find fs -type f -name '*.[ch]' 2>/dev/null || true); }
+
+# Bring $SRC to pristine + patches + (for "ours") our overlay, rewriting
+# only files whose content changes, so kbuild rebuilds just those.
+sync_tree() {
+	local mode=$1 stage p f paths=() patches=()
+
+	for f in "$HERE"/patches/*.patch; do
+		case $mode:$(basename "$f") in
+		stock:[0-9]*-um-*|ours:*) patches+=("$f") ;;
+		esac
+	done
+	for f in "$HERE"/patches/*.patch; do
+		paths+=($(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$f"))
+	done
+	paths+=($(overlay_files))
+	mapfile -t paths < <(printf '%s\n' "${paths[@]}" | sort -u)
+	stage=$(mktemp -d)
+	for p in "${paths[@]}"; do
+		if [ ! -e "$ORIG/$p" ]; then	# first sight: $SRC is pristine
+			mkdir -p "$(dirname "$ORIG/$p")"
+			cp -p "$SRC/$p" "$ORIG/$p"
+		fi
+		mkdir -p "$(dirname "$stage/$p")"
+		cp -p "$ORIG/$p" "$stage/$p"
+	done
+	for f in "${patches[@]}"; do
+		patch -d "$stage" -p1 -s --no-backup-if-mismatch <"$f" ||
+			die "patch $f does not apply"
+	done
+	if [ "$mode" = ours ]; then
+		for p in $(overlay_files); do cp "$HERE/$p" "$stage/$p"; done
+	fi
+	for p in "${paths[@]}"; do
+		cmp -s "$stage/$p" "$SRC/$p" || cp "$stage/$p" "$SRC/$p"
+	done
+	rm -rf "$stage"
+}
+
+source_tree() {
+	local ver
+	ver=$(dpkg-query -W -f='${Version}' "$PKG")
+	mkdir -p "$W"
+	if [ "$(cat "$W/src.stamp" 2>/dev/null)" != "$ver" ]; then
+		log "extracting $PKG $ver"
+		rm -rf "$SRC" "$ORIG" "$W"/build-*
+		mkdir -p "$SRC"
+		tar -xf "/usr/src/$PKG.tar.xz" -C "$SRC" --strip-components=1
+		echo "$ver" >"$W/src.stamp"
+	fi
+}
+
+# ------------------------------------------------------------------- build
+build() {
+	local mode=$1 out=$W/build-$1 stamp t0=$SECONDS
+	local make=(make -C "$SRC" O="$out" ARCH=um CC="ccache gcc" HOSTCC=gcc)
+
+	sync_tree "$mode"
+	mkdir -p "$out"
+	stamp="$(cat "$W/src.stamp") $(sha1sum <"$HERE/uml.config")"
+	if [ "$(cat "$out/.e4d-stamp" 2>/dev/null)" != "$stamp" ]; then
+		"${make[@]}" -s defconfig >/dev/null
+		(cd "$SRC" && ARCH=um scripts/kconfig/merge_config.sh -m \
+			-O "$out" "$out/.config" "$HERE/uml.config" >/dev/null)
+		"${make[@]}" -s olddefconfig >/dev/null
+		local o
+		for o in EXT4_FS BLK_DEV_UBD HOSTFS PROVE_LOCKING KASAN \
+			 DEBUG_VM DEBUG_ATOMIC_SLEEP FS_VERITY FS_ENCRYPTION; do
+			grep -q "^CONFIG_$o=y" "$out/.config" ||
+				die "CONFIG_$o did not stick"
+		done
+		echo "$stamp" >"$out/.e4d-stamp"
+	fi
+	ccache -M 3G >/dev/null
+	log "building $mode kernel in $out"
+	"${make[@]}" -j"$JOBS" linux >"$out/build.log" 2>&1 || {
+		grep -E 'error|warning' "$out/build.log" | head -40 >&2
+		die "$mode kernel build failed (see $out/build.log)"
+	}
+	if grep -E 'fs/ext4/.*(warning|error):' "$out/build.log" >&2; then
+		fail "compiler warnings in fs/ext4 ($mode)"
+	fi
+	log "$mode kernel built in $((SECONDS - t0)) s"
+}
+
+# ------------------------------------------------------------------- guest
+guest() {
+	local f
+	mkdir -p "$GUEST/root"/{dev,proc,sys,mnt,tmp} "$GUEST/uapi/linux"
+	# <linux/ext4.h> (struct move_extent): Debian 12's headers lack it
+	cp "$SRC/include/uapi/linux/ext4.h" "$GUEST/uapi/linux/"
+	for f in "$REPO"/tests/kernel/*.c; do
+		gcc -O2 -g0 -Wall -Wextra -Werror -static -pthread \
+			-idirafter "$GUEST/uapi" \
+			-o "$GUEST/root/$(basename "$f" .c)" "$f" ||
+			die "cannot build $f"
+	done
+	cp "$GUEST/root/mext_test" "$GUEST/root/init"
+}
+
+# mkimg NAME SIZE_MB MKFS_OPTIONS...
+mkimg() {
+	local name=$1 mb=$2
+	shift 2
+	mkdir -p "$IMG"
+	rm -f "$IMG/$name.img"
+	truncate -s "${mb}M" "$IMG/$name.img"
+	mkfs.ext4 -q -F -E nodiscard "$@" "$IMG/$name.img"
+}
+
+# boot KERNEL MEM CONSOLE GUEST-ARGS... ; images are $UBDS
+boot() {
+	local kernel=$1 mem=$2 console=$3 umldir rc
+	shift 3
+	umldir=$(mktemp -d)
+	set +e
+	(
+		ulimit -c 0
+		exec timeout -k 10 "$TIMEOUT" "$kernel" mem="$mem" $UBDS \
+			rootfstype=hostfs rootflags="$GUEST/root" rw \
+			init=/init con=null ssl=null con0=null,fd:1 \
+			uml_dir="$umldir" umid="e4d$$" "$@" \
+			</dev/null >"$console" 2>&1
+	)
+	rc=$?
+	set -e
+	rm -rf "$umldir"
+	return $rc
+}
+
+# Judge a console log: guest verdicts and kernel splats.
+judge() {
+	local console=$1 rc=$2 p f
+	p=$(grep -c '^MEXT PASS' "$console" || true)
+	f=$(grep -c '^MEXT FAIL' "$console" || true)
+	npass=$((npass + p))
+	nfail=$((nfail + f))
+	grep '^MEXT FAIL' "$console" >&2 || true
+	case $rc in
+	0) pass "guest exit status 0" ;;
+	124|137) fail "UML timed out after ${TIMEOUT}s" ;;
+	134) fail "kernel panic (UML aborted)" ;;
+	*) fail "guest exit status $rc" ;;
+	esac
+	if grep -q '^MEXT DONE' "$console"; then
+		pass "guest ran to the end"
+	else
+		fail "guest did not finish (no MEXT DONE)"
+	fi
+	if grep -nE -B2 -A30 'BUG:|WARNING:|KASAN|circular locking|recursive locking|inconsistent lock state|lock held when returning|Kernel panic|Call Trace:|EXT4-fs error|INFO: task' \
+		"$console" >&2; then
+		fail "kernel splat on the console (above)"
+	else
+		pass "no BUG/WARNING/KASAN/lockdep report on the console"
+	fi
+}
+
+fsck_images() {
+	local i
+	for i in "$@"; do
+		if e2fsck -fn "$IMG/$i.img" >"$IMG/$i.fsck" 2>&1; then
+			pass "e2fsck -fn $i.img clean"
+		else
+			cat "$IMG/$i.fsck" >&2
+			fail "e2fsck -fn $i.img"
+		fi
+	done
+}
+
+# ------------------------------------------------------------------- check
+cmd_check() {
+	local rc console=$W/console-check.log
+	deps
+	source_tree
+	build ours
+	guest
+	mkimg b4k 512 -b 4096
+	mkimg b1k 256 -b 1024 -O inline_data
+	mkimg bigalloc 64 -b 4096 -O bigalloc -C 16384
+	mkimg feat 64 -b 4096 -O encrypt,verity
+	mkimg jdata 64 -b 4096
+	UBDS="ubd0=$IMG/b4k.img ubd1=$IMG/b1k.img ubd2=$IMG/bigalloc.img ubd3=$IMG/feat.img ubd4=$IMG/jdata.img"
+	log "booting: seed=$SEED stress=${STRESS_SECS}s (replay: E4D_SEED=$SEED)"
+	rc=0
+	boot "$W/build-ours/linux" 1G "$console" e4d_mode=check \
+		e4d_seed="$SEED" e4d_stress="$STRESS_SECS" || rc=$?
+	grep -E '^MEXT|^\[ *[0-9.]*\] (EXT4|BUG|WARN)' "$console" | tail -n 200 >&2 || true
+	judge "$console" $rc
+	fsck_images b4k b1k bigalloc feat jdata
+	log "console: $console  seed: $SEED"
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+}
+
+# ------------------------------------------------------------------- bench
+cmd_bench() {
+	local k rc console
+	deps
+	source_tree
+	build stock
+	build ours
+	guest
+	for k in stock ours; do
+		# fragmented file built on the host side by the guest program's
+		# "frag" step would cost a boot; instead the guest does it itself.
+		mkimg bench $((BENCH_MB * 3 + 512)) -b 4096
+		UBDS="ubd0=$IMG/bench.img"
+		console=$W/console-bench-$k.log
+		rc=0
+		log "bench on $k kernel (${BENCH_MB} MiB)"
+		boot "$W/build-$k/linux" 2G "$console" e4d_mode=bench \
+			e4d_mb="$BENCH_MB" e4d_seed="$SEED" || rc=$?
+		grep '^MEXT' "$console" >&2 || true
+		judge "$console" $rc
+		fsck_images bench
+	done
+	python3 - "$W/console-bench-stock.log" "$W/console-bench-ours.log" <<'EOF'
+import sys, re
+def kv(path):
+    d = {}
+    for l in open(path):
+        m = re.match(r'MEXT BENCH (\w+)=([0-9.]+)', l)
+        if m:
+            d[m.group(1)] = float(m.group(2))
+    return d
+s, o = kv(sys.argv[1]), kv(sys.argv[2])
+try:
+    print("bench: extents before: stock %d ours %d" % (s['extents'], o['extents']))
+    print("bench: move time  stock %.2f s  ours %.2f s  ratio ours/stock %.3f (target <= 0.2)"
+          % (s['move_s'], o['move_s'], o['move_s'] / s['move_s']))
+    print("bench: journal handles/GiB  stock %.0f  ours %.0f (ours: %d steps/GiB)"
+          % (s['handles_gib'], o['handles_gib'], o.get('steps_gib', 0)))
+    print("bench: ours vs cp  %.2f s / %.2f s = %.2f (target <= 1.5)"
+          % (o['move_s'], o['cp_s'], o['move_s'] / o['cp_s']))
+    print("bench: stock vs cp %.2f s / %.2f s = %.2f"
+          % (s['move_s'], s['cp_s'], s['move_s'] / s['cp_s']))
+except KeyError as e:
+    print("bench: missing value", e)
+    sys.exit(1)
+EOF
+	rc=$?
+	[ $rc -eq 0 ] && pass "bench numbers" || fail "bench numbers"
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+}
+
+cmd_boot() {
+	local rc=0 console=$W/console-check.log
+	UBDS="ubd0=$IMG/b4k.img ubd1=$IMG/b1k.img ubd2=$IMG/bigalloc.img ubd3=$IMG/feat.img ubd4=$IMG/jdata.img"
+	guest
+	boot "$W/build-ours/linux" 1G "$console" e4d_mode=check \
+		e4d_seed="$SEED" e4d_stress="$STRESS_SECS" || rc=$?
+	judge "$console" $rc
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+}
+
+case ${1:-check} in
+check) cmd_check ;;
+bench) cmd_bench ;;
+build) deps; source_tree; build "${2:-ours}" ;;
+boot) cmd_boot ;;
+clean) rm -rf "$W" ;;
+*) echo "usage: $0 check|bench|build [ours|stock]|boot|clean" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mext_test - runs as /init inside the User-Mode Linux test kernel built by
+ * kernel/uml.sh, and tests EXT4_IOC_MOVE_EXT: functional cases, refusals,
+ * a concurrency stress, and (e4d_mode=bench) the benchmark.
+ *
+ * Parameters come from the kernel command line (as environment):
+ *   e4d_mode=check|bench  e4d_seed=N  e4d_stress=SECONDS  e4d_mb=MIB
+ * Disks (check): ubda 4 KiB blocks, ubdb 1 KiB blocks + inline_data,
+ * ubdc bigalloc, ubdd encrypt+verity, ubde (mounted data=journal).
+ *
+ * Output: "MEXT PASS <case>" / "MEXT FAIL <case>: why" per case,
+ * "MEXT BENCH key=value" numbers, "MEXT DONE" at the end.  The exit code
+ * (written to /proc/exitcode) is the number of failures, capped at 100.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <linux/ext4.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures, passes;
+static int mnt(const char *dev, const char *dir, const char *opts);
+static uint64_t seed;
+
+static void report(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passes++;
+		printf("MEXT PASS %s\n", name);
+		return;
+	}
+	failures++;
+	printf("MEXT FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("MEXT NOTE ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void die(const char *what)
+{
+	printf("MEXT FAIL setup: %s: %s\n", what, strerror(errno));
+	failures++;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(uint64_t *s, uint64_t n)
+{
+	return n ? rng_next(s) % n : 0;
+}
+
+static void fill_random(uint64_t *s, unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)rng_next(s);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* EXT4_IOC_MOVE_EXT; returns 0 or errno, *moved set */
+static int mext(int ofd, int dfd, uint64_t ostart, uint64_t dstart,
+		uint64_t len, uint64_t *moved)
+{
+	struct move_extent me = {
+		.donor_fd = (uint32_t)dfd,
+		.orig_start = ostart,
+		.donor_start = dstart,
+		.len = len,
+	};
+	int r = ioctl(ofd, EXT4_IOC_MOVE_EXT, &me);
+
+	if (moved)
+		*moved = me.moved_len;
+	return r ? errno : 0;
+}
+
+static void drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3\n", 2) != 2)
+			die("drop_caches");
+		close(fd);
+	}
+}
+
+static int write_all(int fd, const void *buf, size_t n, off_t off)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = pwrite(fd, p, n, off);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= w;
+		off += w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n, off_t off)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = pread(fd, p, n, off);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			memset(p, 0, n);	/* past EOF */
+			return 0;
+		}
+		p += r;
+		n -= r;
+		off += r;
+	}
+	return 0;
+}
+
+/* First differing offset, or -1 if the file's first n bytes equal model. */
+static long long file_diff(int fd, const unsigned char *model, size_t n)
+{
+	unsigned char *buf = malloc(n ? n : 1);
+	long long bad = -1;
+	size_t i;
+
+	if (!buf || read_all(fd, buf, n, 0)) {
+		free(buf);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (buf[i] != model[i]) {
+			bad = i;
+			break;
+		}
+	free(buf);
+	return bad;
+}
+
+struct ext {
+	uint64_t lblk, pblk, len;	/* in bytes */
+	uint32_t flags;
+};
+
+/* FIEMAP of the whole file; returns the extent count or -1 */
+static int fiemap(int fd, struct ext *out, int max)
+{
+	size_t sz = sizeof(struct fiemap) + 512 * sizeof(struct fiemap_extent);
+	struct fiemap *fm = malloc(sz);
+	uint64_t start = 0;
+	int n = 0, i, last = 0;
+
+	if (!fm)
+		return -1;
+	while (!last) {
+		memset(fm, 0, sz);
+		fm->fm_start = start;
+		fm->fm_length = ~0ULL - start;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = 512;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm)) {
+			free(fm);
+			return -1;
+		}
+		if (!fm->fm_mapped_extents)
+			break;
+		for (i = 0; i < (int)fm->fm_mapped_extents; i++) {
+			struct fiemap_extent *fe = &fm->fm_extents[i];
+
+			if (out && n < max) {
+				out[n].lblk = fe->fe_logical;
+				out[n].pblk = fe->fe_physical;
+				out[n].len = fe->fe_length;
+				out[n].flags = fe->fe_flags;
+			}
+			n++;
+			start = fe->fe_logical + fe->fe_length;
+			if (fe->fe_flags & FIEMAP_EXTENT_LAST)
+				last = 1;
+		}
+	}
+	free(fm);
+	return n;
+}
+
+/* Physical byte address of logical byte @off, -1 for a hole. */
+static int64_t phys_of(const struct ext *e, int n, uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (off >= e[i].lblk && off < e[i].lblk + e[i].len)
+			return e[i].pblk + (off - e[i].lblk);
+	return -1;
+}
+
+static uint32_t ext_flags_at(const struct ext *e, int n, uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (off >= e[i].lblk && off < e[i].lblk + e[i].len)
+			return e[i].flags;
+	return 0;
+}
+
+static int set_flags(int fd, int set, int clear)
+{
+	int f;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &f))
+		return errno;
+	f = (f | set) & ~clear;
+	return ioctl(fd, FS_IOC_SETFLAGS, &f) ? errno : 0;
+}
+
+/*
+ * Write the first @n bytes of @model to @fd in chunks of @chunk, each
+ * followed by a chunk of the filler file, with O_DIRECT so that blocks are
+ * allocated in this order.  With mb_stream_req raised (see mnt()) both
+ * files allocate from the same locality-group preallocation, so every chunk
+ * of @fd becomes its own extent.
+ */
+static int write_fragmented(int fd, int filler, const unsigned char *model,
+			    size_t n, size_t chunk)
+{
+	char p[64];
+	unsigned char *bounce;
+	int dfd, ffd = -1, ret = -1;
+	size_t off, foff;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	dfd = open(p, O_RDWR | O_DIRECT);
+	if (filler >= 0) {
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", filler);
+		ffd = open(p, O_RDWR | O_DIRECT);
+	}
+	if (dfd < 0 || (filler >= 0 && ffd < 0) ||
+	    posix_memalign((void **)&bounce, 4096, chunk))
+		goto out;
+	foff = filler >= 0 ? (lseek(filler, 0, SEEK_END) + 4095) & ~4095UL : 0;
+	for (off = 0; off + chunk <= n; off += chunk) {
+		memcpy(bounce, model + off, chunk);
+		if (pwrite(dfd, bounce, chunk, off) != (ssize_t)chunk)
+			goto out_free;
+		if (ffd >= 0 && pwrite(ffd, bounce, chunk, foff) !=
+		    (ssize_t)chunk)
+			goto out_free;
+		foff += chunk;
+	}
+	if (off < n && write_all(fd, model + off, n - off, off))
+		goto out_free;
+	ret = fsync(fd);
+out_free:
+	free(bounce);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (ffd >= 0)
+		close(ffd);
+	return ret;
+}
+
+/* ------------------------------------------------------------ functional */
+
+struct fs {
+	const char *dir;
+	unsigned int bsize;
+	const char *tag;
+};
+
+static char *path(const struct fs *f, const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", f->dir, name);
+	return buf[i];
+}
+
+/*
+ * A "move and verify" case.  Layout of orig is given by a small script of
+ * byte-range operations; the donor is fallocated over its whole size
+ * (except where @donor_hole says).  Checks: return code, moved_len, data
+ * (page cache and after drop_caches), that every moved written block of
+ * orig now sits where the donor had its block, and that orig's holes and
+ * unwritten ranges survived.
+ */
+enum { OP_WRITE, OP_HOLE, OP_PREALLOC, OP_DIRTY, OP_MMAP };
+struct op {
+	int kind;
+	uint64_t off, len;
+};
+
+struct mcase {
+	const char *name;
+	uint64_t size;		/* bytes */
+	const struct op *ops;
+	int nops;
+	uint64_t ostart, dstart, len;	/* blocks; len 0 = to EOF */
+	uint64_t dsize;		/* donor size, 0 = same as orig + dstart */
+	uint64_t donor_hole_at;	/* bytes, 0 = none */
+	int expect_err;
+	int64_t expect_moved;	/* -1: compute len clipped to EOF */
+	bool drop_first;	/* drop caches before moving */
+	bool read_first;	/* cache orig before moving */
+};
+
+static void run_case(const struct fs *f, const struct mcase *c)
+{
+	char name[128];
+	uint64_t bs = f->bsize, moved = 0, want, size = c->size, i;
+	unsigned char *model = calloc(1, size + 1), *buf;
+	struct ext *ob = calloc(70000, sizeof(*ob));
+	struct ext *db = calloc(70000, sizeof(*db));
+	struct ext *oa = calloc(70000, sizeof(*oa));
+	int on, dn, an, ofd, dfd, filler, r, k;
+	uint64_t dsize;
+	uint64_t s = seed ^ (uintptr_t)c->name;
+	bool ok = true;
+
+	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
+	unlink(path(f, "orig"));
+	unlink(path(f, "donor"));
+	unlink(path(f, "filler"));
+	ofd = open(path(f, "orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (ofd < 0 || dfd < 0 || filler < 0 || !model || !ob || !db || !oa) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	if (ftruncate(ofd, size))
+		ok = false;
+	for (k = 0; k < c->nops && ok; k++) {
+		const struct op *o = &c->ops[k];
+		uint64_t len = o->len ? o->len : size - o->off;
+
+		switch (o->kind) {
+		case OP_WRITE:
+			fill_random(&s, model + o->off, len);
+			ok = !write_fragmented(ofd, filler, model, o->off + len,
+					       4 * bs);
+			/* this rewrote [0, off + len) from the model */
+			break;
+		case OP_HOLE:
+			memset(model + o->off, 0, len);
+			ok = !fallocate(ofd, FALLOC_FL_PUNCH_HOLE |
+					FALLOC_FL_KEEP_SIZE, o->off, len);
+			break;
+		case OP_PREALLOC:
+			memset(model + o->off, 0, len);
+			ok = !fallocate(ofd, FALLOC_FL_ZERO_RANGE, o->off,
+					len) && !fsync(ofd);
+			break;
+		case OP_DIRTY:	/* buffered write, not synced */
+			fill_random(&s, model + o->off, len);
+			ok = !write_all(ofd, model + o->off, len, o->off);
+			break;
+		case OP_MMAP: {	/* dirty through a shared mapping */
+			unsigned char *m = mmap(NULL, size, PROT_READ |
+						PROT_WRITE, MAP_SHARED, ofd, 0);
+
+			ok = m != MAP_FAILED;
+			if (!ok)
+				break;
+			fill_random(&s, model + o->off, len);
+			memcpy(m + o->off, model + o->off, len);
+			munmap(m, size);
+			break;
+		}
+		}
+	}
+	if (!ok) {
+		report(false, name, "setup of orig failed: %s", strerror(errno));
+		goto out;
+	}
+	dsize = c->dsize ? c->dsize : size + c->dstart * bs;
+	if (fallocate(dfd, 0, 0, dsize) ||
+	    (c->donor_hole_at && fallocate(dfd, FALLOC_FL_PUNCH_HOLE |
+					   FALLOC_FL_KEEP_SIZE,
+					   c->donor_hole_at,
+					   dsize - c->donor_hole_at))) {
+		report(false, name, "donor fallocate: %s", strerror(errno));
+		goto out;
+	}
+	on = fiemap(ofd, ob, 70000);
+	dn = fiemap(dfd, db, 70000);
+	if (c->drop_first)
+		drop_caches();
+	if (c->read_first) {
+		buf = malloc(size);
+		if (buf && read_all(ofd, buf, size, 0))
+			ok = false;
+		free(buf);
+	}
+
+	want = c->len ? c->len : (size + bs - 1) / bs - c->ostart;
+	r = mext(ofd, dfd, c->ostart, c->dstart, want, &moved);
+	if (c->expect_moved >= 0)
+		want = c->expect_moved;
+	else if (c->ostart + want > (size + bs - 1) / bs)
+		want = (size + bs - 1) / bs - c->ostart;
+	if (r != c->expect_err) {
+		report(false, name, "ioctl returned %s, expected %s",
+		       strerror(r), strerror(c->expect_err));
+		goto out;
+	}
+	if (moved != want) {
+		report(false, name, "moved_len %" PRIu64 ", expected %" PRIu64,
+		       moved, want);
+		goto out;
+	}
+	if (file_diff(ofd, model, size) >= 0) {
+		report(false, name, "data differs at %lld (page cache)",
+		       file_diff(ofd, model, size));
+		goto out;
+	}
+	an = fiemap(ofd, oa, 70000);
+	drop_caches();
+	if (file_diff(ofd, model, size) >= 0) {
+		report(false, name, "data differs at %lld (disk)",
+		       file_diff(ofd, model, size));
+		goto out;
+	}
+	if (lseek(ofd, 0, SEEK_END) != (off_t)size) {
+		report(false, name, "size changed");
+		goto out;
+	}
+	/* every moved block: orig now has the donor's old block; holes and
+	 * unwritten ranges of orig stay so */
+	for (i = c->ostart; i < c->ostart + moved; i++) {
+		int64_t before = phys_of(ob, on, i * bs);
+		int64_t after = phys_of(oa, an, i * bs);
+		int64_t dold = phys_of(db, dn, (i - c->ostart + c->dstart) * bs);
+
+		if (before < 0 && after >= 0) {
+			/* a hole got blocks: only allowed where the test
+			 * dirtied the page cache */
+			bool dirty = false;
+
+			for (k = 0; k < c->nops; k++)
+				if ((c->ops[k].kind == OP_MMAP ||
+				     c->ops[k].kind == OP_DIRTY) &&
+				    i * bs >= c->ops[k].off &&
+				    i * bs < c->ops[k].off + c->ops[k].len)
+					dirty = true;
+			if (!dirty) {
+				report(false, name, "hole at block %" PRIu64
+				       " got filled", i);
+				goto out;
+			}
+			continue;
+		}
+		if (before < 0)
+			continue;
+		if (after != dold) {
+			report(false, name, "block %" PRIu64 ": at %" PRId64
+			       ", expected donor's %" PRId64 " (was %" PRId64
+			       ")", i, after, dold, before);
+			goto out;
+		}
+		if ((ext_flags_at(ob, on, i * bs) ^ ext_flags_at(oa, an, i * bs))
+		    & FIEMAP_EXTENT_UNWRITTEN) {
+			report(false, name, "block %" PRIu64
+			       ": unwritten state changed", i);
+			goto out;
+		}
+	}
+	/* the donor's moved range reads as zeros now (it got the old blocks
+	 * marked unwritten) */
+	buf = calloc(1, moved * bs + 1);
+	if (buf && moved) {
+		unsigned char *z = calloc(1, moved * bs);
+
+		read_all(dfd, buf, moved * bs, c->dstart * bs);
+		for (i = 0; i < moved; i++) {
+			if (phys_of(ob, on, (c->ostart + i) * bs) < 0)
+				continue;	/* skipped hole */
+			if (z && memcmp(buf + i * bs, z, bs)) {
+				ok = false;
+				break;
+			}
+		}
+		free(z);
+	}
+	free(buf);
+	if (!ok) {
+		report(false, name, "donor range does not read as zeros");
+		goto out;
+	}
+	report(true, name, "");
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (dfd >= 0)
+		close(dfd);
+	if (filler >= 0)
+		close(filler);
+	free(model);
+	free(ob);
+	free(db);
+	free(oa);
+}
+
+static void functional(const struct fs *f)
+{
+	uint64_t b = f->bsize, P = 4096;
+	const struct op w_all[] = { { OP_WRITE, 0, 0 } };
+	const struct op w_holes[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, 8 * P, 3 * P }, { OP_HOLE, 20 * P + b, 2 * b },
+		{ OP_HOLE, 0, P } };
+	const struct op w_unwr[] = { { OP_WRITE, 0, 0 },
+		{ OP_PREALLOC, 4 * P, 6 * P }, { OP_PREALLOC, 30 * P + b, b } };
+	const struct op w_dirty[] = { { OP_WRITE, 0, 0 },
+		{ OP_DIRTY, 3 * P + 17, 5 * P }, { OP_HOLE, 12 * P, 4 * P },
+		{ OP_MMAP, 12 * P + 100, P }, { OP_PREALLOC, 20 * P, 4 * P },
+		{ OP_MMAP, 21 * P, 100 } };
+	const struct op w_tail[] = { { OP_WRITE, 0, 0 } };
+	const struct mcase cases[] = {
+		{ "basic", 64 * P, w_all, 1, 0, 0, 0, 0, 0, 0, -1, false, false },
+		{ "basic_cold", 64 * P, w_all, 1, 0, 0, 0, 0, 0, 0, -1, true, false },
+		{ "basic_cached", 64 * P, w_all, 1, 0, 0, 0, 0, 0, 0, -1, false, true },
+		{ "holes", 48 * P, w_holes, 4, 0, 0, 0, 0, 0, 0, -1, true, false },
+		{ "unwritten", 48 * P, w_unwr, 3, 0, 0, 0, 0, 0, 0, -1, false, true },
+		{ "dirty_mmap", 32 * P, w_dirty, 6, 0, 0, 0, 0, 0, 0, -1, false, false },
+		{ "tail", 37 * P + 3 * b + 123, w_tail, 1, 0, 0, 0, 0, 0, 0, -1, false, false },
+		{ "middle", 64 * P, w_all, 1, 5 * P / b + 1, 2 * P / b + 1, 33, 0, 0, 0, -1, false, true },
+		{ "past_eof_len", 20 * P + 5, w_all, 1, 3, 7 * P / b + 3, 1000000, 0, 0, 0, -1, false, false },
+		{ "multi_step", 20 << 20, w_all, 1, 0, 0, 0, 0, 0, 0, -1, true, false },
+		{ "donor_short_hole", 32 * P, w_all, 1, 0, 0, 0, 0, 16 * P, ENODATA, 16 * P / b, false, false },
+		{ "start_past_eof", 8 * P, w_all, 1, 100 * P / b, 0, 10, 200 * P, 0, EINVAL, 0, false, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(f, &cases[i]);
+}
+
+/* Move back and forth several times, checking data each time. */
+static void pingpong(const struct fs *f)
+{
+	char name[64];
+	size_t size = 4 << 20;
+	unsigned char *model = malloc(size);
+	int ofd, dfd, filler, k, r = 0;
+	uint64_t moved, s = seed + 7;
+	long long d = -1;
+
+	snprintf(name, sizeof(name), "%s/pingpong", f->tag);
+	ofd = open(path(f, "pp_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "pp_donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "pp_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	fill_random(&s, model, size);
+	if (ofd < 0 || dfd < 0 || filler < 0 ||
+	    write_fragmented(ofd, filler, model, size, 3 * f->bsize) ||
+	    fallocate(dfd, 0, 0, size)) {
+		report(false, name, "setup: %s", strerror(errno));
+		return;
+	}
+	for (k = 0; k < 6 && !r && d < 0; k++) {
+		r = mext(ofd, dfd, 0, 0, size / f->bsize, &moved);
+		if (!r && moved != size / f->bsize)
+			r = -1;
+		d = file_diff(ofd, model, size);
+		if (k == 3)
+			drop_caches();
+	}
+	report(!r && d < 0, name, "round %d: rc %d, data differs at %lld",
+	       k, r, d);
+	close(ofd);
+	close(dfd);
+	close(filler);
+	unlink(path(f, "pp_orig"));
+	unlink(path(f, "pp_donor"));
+	unlink(path(f, "pp_filler"));
+	free(model);
+}
+
+/* ------------------------------------------------------------ refusals */
+
+static int mkfile(const char *p, size_t size, int flags)
+{
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char buf[4096];
+
+	if (fd < 0)
+		return -1;
+	memset(buf, 'x', sizeof(buf));
+	while (size) {
+		size_t n = size < sizeof(buf) ? size : sizeof(buf);
+
+		if (write(fd, buf, n) != (ssize_t)n)
+			return -1;
+		size -= n;
+	}
+	fsync(fd);
+	close(fd);
+	return open(p, flags);
+}
+
+static void expect_refusal(const char *name, int ofd, int dfd, uint64_t os,
+			   uint64_t ds, uint64_t len, int want)
+{
+	uint64_t moved = 12345;
+	struct ext before[8], after[8];
+	int nb = ofd >= 0 ? fiemap(ofd, before, 8) : -1, na, r;
+
+	r = mext(ofd, dfd, os, ds, len, &moved);
+	na = ofd >= 0 ? fiemap(ofd, after, 8) : -1;
+	if (r != want) {
+		report(false, name, "got %s, expected %s", strerror(r),
+		       strerror(want));
+		return;
+	}
+	if (want != EBADF && moved != 0) {
+		report(false, name, "moved_len %" PRIu64 " on refusal", moved);
+		return;
+	}
+	if (nb != na || (nb > 0 && nb <= 8 &&
+			 memcmp(before, after, nb * sizeof(before[0])))) {
+		report(false, name, "the file's extents changed on refusal");
+		return;
+	}
+	report(true, name, "");
+}
+
+static void make_swapfile(const char *p, size_t size)
+{
+	int fd = mkfile(p, size, O_RDWR);
+	struct {
+		char bootbits[1024];
+		uint32_t version, last_page, nr_badpages;
+		unsigned char uuid[16];
+		char label[16];
+		uint32_t padding[117];
+		uint32_t badpages[1];
+	} hdr;
+
+	if (fd < 0)
+		return;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = 1;
+	hdr.last_page = size / 4096 - 1;
+	write_all(fd, &hdr, sizeof(hdr), 0);
+	write_all(fd, "SWAPSPACE2", 10, 4096 - 10);
+	fsync(fd);
+	close(fd);
+	chmod(p, 0600);
+}
+
+static void refusals(void)
+{
+	int a1, a2, b1, ro, wo, fifo, fd, r, dfd;
+
+	a1 = mkfile("/mnt/a/r1", 64 << 10, O_RDWR);
+	a2 = mkfile("/mnt/a/r2", 64 << 10, O_RDWR);
+	b1 = mkfile("/mnt/b/r1", 64 << 10, O_RDWR);
+	ro = open("/mnt/a/r2", O_RDONLY);
+	wo = open("/mnt/a/r1", O_WRONLY);
+	if (a1 < 0 || a2 < 0 || b1 < 0 || ro < 0 || wo < 0) {
+		die("refusal files");
+		return;
+	}
+	expect_refusal("refuse/exdev", a1, b1, 0, 0, 16, EXDEV);
+	expect_refusal("refuse/same_inode", a1, a1, 0, 0, 16, EINVAL);
+	expect_refusal("refuse/donor_readonly", a1, ro, 0, 0, 16, EBADF);
+	expect_refusal("refuse/orig_writeonly", wo, a2, 0, 0, 16, EBADF);
+	expect_refusal("refuse/bad_donor_fd", a1, 999, 0, 0, 16, EBADF);
+	mkfifo("/mnt/a/fifo", 0644);
+	fifo = open("/mnt/a/fifo", O_RDWR | O_NONBLOCK);
+	if (fifo < 0)
+		die("fifo");
+	else
+		expect_refusal("refuse/donor_not_regular", a1, fifo, 0, 0, 16,
+			       EINVAL);
+	expect_refusal("refuse/overflow_start", a1, a2, 1ULL << 32, 0, 1,
+		       EINVAL);
+	expect_refusal("refuse/overflow_len", a1, a2, 0, 0, ~0ULL, EINVAL);
+	expect_refusal("refuse/overflow_sum", a1, a2, 16, 16,
+		       (1ULL << 32) - 17, EINVAL);
+	expect_refusal("refuse/len_zero", a1, a2, 0, 0, 0, EINVAL);
+	/* 1 KiB blocks: 4 per page; offsets must be congruent */
+	fd = mkfile("/mnt/b/r2", 64 << 10, O_RDWR);
+	expect_refusal("refuse/unaligned_1k", b1, fd, 1, 2, 8, EINVAL);
+	close(fd);
+
+	/* flags set after opening, so that the open itself succeeds */
+	r = set_flags(a2, FS_IMMUTABLE_FL, 0);
+	expect_refusal("refuse/donor_immutable", a1, a2, 0, 0, 16,
+		       r ? -1 : EPERM);
+	set_flags(a2, 0, FS_IMMUTABLE_FL);
+	r = set_flags(a1, FS_APPEND_FL, 0);
+	expect_refusal("refuse/orig_append_only", a1, a2, 0, 0, 16,
+		       r ? -1 : EPERM);
+	set_flags(a1, 0, FS_APPEND_FL);
+	/* (the per-file journal-data flag only counts with nodelalloc, so it
+	 * is not a refusal case on this mount; data=journal is, below) */
+
+	/* non-extent file: migrate a small file to indirect blocks */
+	fd = mkfile("/mnt/a/indirect", 16 << 10, O_RDWR);
+	r = set_flags(fd, 0, FS_EXTENT_FL);
+	if (r)
+		report(false, "refuse/not_extent_based",
+		       "cannot clear the extents flag: %s", strerror(r));
+	else
+		expect_refusal("refuse/not_extent_based", fd, a2, 0, 0, 4,
+			       EOPNOTSUPP);
+	close(fd);
+
+	/* inline data (ubdb has inline_data): a 40-byte file */
+	fd = mkfile("/mnt/b/inline", 40, O_RDWR);
+	dfd = mkfile("/mnt/b/inline_donor", 64 << 10, O_RDWR);
+	expect_refusal("refuse/inline_data", fd, dfd, 0, 0, 1, EOPNOTSUPP);
+	close(fd);
+	close(dfd);
+
+	/* swap file */
+	make_swapfile("/mnt/a/swap", 1 << 20);
+	if (swapon("/mnt/a/swap", 0)) {
+		report(false, "refuse/swapfile", "swapon: %s", strerror(errno));
+	} else {
+		fd = open("/mnt/a/swap", O_RDWR);
+		expect_refusal("refuse/swapfile_orig", fd, a2, 0, 0, 4,
+			       ETXTBSY);
+		expect_refusal("refuse/swapfile_donor", a1, fd, 0, 0, 4,
+			       ETXTBSY);
+		close(fd);
+		if (swapoff("/mnt/a/swap"))
+			die("swapoff");
+	}
+
+	/* bigalloc filesystem */
+	fd = mkfile("/mnt/c/o", 256 << 10, O_RDWR);
+	dfd = mkfile("/mnt/c/d", 256 << 10, O_RDWR);
+	expect_refusal("refuse/bigalloc", fd, dfd, 0, 0, 16, EOPNOTSUPP);
+	close(fd);
+	close(dfd);
+
+	/* data=journal filesystem */
+	fd = mkfile("/mnt/j/o", 64 << 10, O_RDWR);
+	dfd = mkfile("/mnt/j/d", 64 << 10, O_RDWR);
+	expect_refusal("refuse/data_journal_mount", fd, dfd, 0, 0, 16,
+		       EOPNOTSUPP);
+	close(fd);
+	close(dfd);
+
+	/* encrypted file (v2 policy, key added by root) */
+	{
+		struct {
+			struct fscrypt_add_key_arg a;
+			unsigned char raw[64];
+		} k;
+		struct fscrypt_policy_v2 pol;
+
+		memset(&k, 0, sizeof(k));
+		k.a.key_spec.type = FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER;
+		k.a.raw_size = 64;
+		memset(k.raw, 0x5a, 64);
+		mkdir("/mnt/f/enc", 0755);
+		fd = open("/mnt/f/enc", O_RDONLY | O_DIRECTORY);
+		memset(&pol, 0, sizeof(pol));
+		pol.version = FSCRYPT_POLICY_V2;
+		pol.contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS;
+		pol.filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS;
+		pol.flags = FSCRYPT_POLICY_FLAGS_PAD_32;
+		if (fd < 0 || ioctl(fd, FS_IOC_ADD_ENCRYPTION_KEY, &k)) {
+			report(false, "refuse/encrypted", "add key: %s",
+			       strerror(errno));
+		} else {
+			memcpy(pol.master_key_identifier,
+			       k.a.key_spec.u.identifier,
+			       FSCRYPT_KEY_IDENTIFIER_SIZE);
+			if (ioctl(fd, FS_IOC_SET_ENCRYPTION_POLICY, &pol)) {
+				report(false, "refuse/encrypted",
+				       "set policy: %s", strerror(errno));
+			} else {
+				int e1 = mkfile("/mnt/f/enc/o", 64 << 10,
+						O_RDWR);
+				int e2 = mkfile("/mnt/f/plain", 64 << 10,
+						O_RDWR);
+
+				expect_refusal("refuse/encrypted", e1, e2, 0,
+					       0, 16, EOPNOTSUPP);
+				expect_refusal("refuse/encrypted_donor", e2,
+					       e1, 0, 0, 16, EOPNOTSUPP);
+				close(e1);
+				close(e2);
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+
+	/* verity: a verity file cannot be opened for writing at all, so the
+	 * ioctl can never see one; check that this still holds */
+	{
+		struct fsverity_enable_arg va;
+
+		fd = mkfile("/mnt/f/verity", 64 << 10, O_RDONLY);
+		memset(&va, 0, sizeof(va));
+		va.version = 1;
+		va.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+		va.block_size = 4096;
+		if (fd < 0 || ioctl(fd, FS_IOC_ENABLE_VERITY, &va)) {
+			report(false, "refuse/verity", "enable verity: %s",
+			       strerror(errno));
+		} else {
+			int w = open("/mnt/f/verity", O_RDWR);
+
+			report(w < 0 && errno == EPERM, "refuse/verity",
+			       "open O_RDWR of a verity file: %s",
+			       w < 0 ? strerror(errno) : "succeeded");
+			if (w >= 0)
+				close(w);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	note("DAX refusal not testable: UML has no DAX device");
+	close(a1);
+	close(a2);
+	close(b1);
+	close(ro);
+	close(wo);
+	if (fifo >= 0)
+		close(fifo);
+}
+
+/* ------------------------------------------------------------ stress */
+
+/*
+ * One original file, split into regions, each owned by one writer thread
+ * that keeps an exact model of its region and checks it while movers move
+ * the whole file back and forth between it and two donors.  The last
+ * region belongs to the truncating writer, so the file size only ever
+ * changes inside it.  At the end everything stops and the whole file is
+ * compared with the models, from the page cache and from disk.
+ */
+#define NR_WRITERS	5
+struct stress {
+	const struct fs *f;
+	int ofd, dfd[2], dio_fd;
+	size_t region, size;	/* bytes; size = NR_WRITERS * region */
+	unsigned char *model;	/* NR_WRITERS * region bytes */
+	size_t tsize;		/* truncating writer: file size */
+	volatile int stop;
+	unsigned long moves, moved_blocks, ops[NR_WRITERS], busy;
+	int errors;
+	char err[256];
+};
+
+static void stress_fail(struct stress *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__sync_fetch_and_add(&st->errors, 1) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(st->err, sizeof(st->err), fmt, ap);
+		va_end(ap);
+	}
+	st->stop = 1;
+}
+
+static void *mover(void *arg)
+{
+	struct stress *st = arg;
+	uint64_t s = seed * 31 + 1, bs = st->f->bsize;
+	uint64_t nblk = st->size / bs, moved, start, len;
+	uint64_t safe = (NR_WRITERS - 1) * st->region / bs;
+	int r, which = 0;
+
+	while (!st->stop) {
+		switch (rnd(&s, 4)) {
+		case 0:		/* everything */
+			start = 0;
+			len = nblk;
+			break;
+		case 1:		/* block-aligned odd range */
+			start = rnd(&s, nblk);
+			len = 1 + rnd(&s, nblk - start);
+			break;
+		default:	/* page-aligned range */
+			start = rnd(&s, nblk) & ~(4096 / bs - 1);
+			len = 1 + rnd(&s, 3 * 4096 / bs * 64);
+			break;
+		}
+		if (rnd(&s, 8) == 0)
+			which ^= 1;
+		r = mext(st->ofd, st->dfd[which], start, start, len, &moved);
+		if (r == EBUSY) {
+			__sync_fetch_and_add(&st->busy, 1);
+			continue;
+		}
+		/* EINVAL: start at or past EOF, the truncater shrank it */
+		if (r == EINVAL && start >= safe)
+			continue;
+		if (r) {
+			stress_fail(st, "move [%" PRIu64 ", +%" PRIu64
+				    ") failed: %s (moved %" PRIu64 ")",
+				    start, len, strerror(r), moved);
+			break;
+		}
+		if (moved > len || (start + len <= safe && moved != len)) {
+			stress_fail(st, "move [%" PRIu64 ", +%" PRIu64
+				    "): moved_len %" PRIu64, start, len, moved);
+			break;
+		}
+		__sync_fetch_and_add(&st->moves, 1);
+		__sync_fetch_and_add(&st->moved_blocks, moved);
+	}
+	return NULL;
+}
+
+struct wargs {
+	struct stress *st;
+	int id;
+};
+
+static void check_region(struct stress *st, int id, size_t lim, bool mm)
+{
+	size_t base = id * st->region, i;
+	unsigned char *buf = malloc(st->region), *m = NULL;
+
+	if (!buf)
+		return;
+	if (mm) {
+		m = mmap(NULL, st->region, PROT_READ, MAP_SHARED, st->ofd,
+			 base);
+		if (m == MAP_FAILED) {
+			stress_fail(st, "writer %d: mmap: %s", id,
+				    strerror(errno));
+			free(buf);
+			return;
+		}
+		memcpy(buf, m, lim);
+		munmap(m, st->region);
+	} else if (read_all(st->ofd, buf, lim, base)) {
+		stress_fail(st, "writer %d: read: %s", id, strerror(errno));
+		free(buf);
+		return;
+	}
+	for (i = 0; i < lim; i++)
+		if (buf[i] != st->model[base + i]) {
+			stress_fail(st, "writer %d: byte %zu is %#x, model %#x"
+				    " (%s)", id, base + i, buf[i],
+				    st->model[base + i], mm ? "mmap" : "read");
+			break;
+		}
+	free(buf);
+}
+
+static void *writer(void *arg)
+{
+	struct wargs *wa = arg;
+	struct stress *st = wa->st;
+	int id = wa->id;
+	bool trunc = id == NR_WRITERS - 1;
+	size_t base = id * st->region, R = st->region;
+	uint64_t s = seed * 1000 + id;
+	unsigned char *buf, *dio;
+	size_t off, len;
+
+	buf = malloc(R);
+	if (!buf || posix_memalign((void **)&dio, 4096, 1 << 20))
+		return NULL;
+	while (!st->stop) {
+		unsigned char *m = st->model + base;
+		size_t lim = trunc ? st->tsize - base : R;
+
+		off = rnd(&s, R);
+		len = 1 + rnd(&s, (R - off) < 65536 ? R - off : 65536);
+		if (!trunc && len > R - off)
+			len = R - off;
+		switch (rnd(&s, 10)) {
+		case 0:		/* buffered write */
+		case 1:
+			fill_random(&s, m + off, len);
+			if (write_all(st->ofd, m + off, len, base + off))
+				stress_fail(st, "pwrite: %s", strerror(errno));
+			if (trunc && base + off + len > st->tsize)
+				st->tsize = base + off + len;
+			break;
+		case 2: {	/* mmap write (into holes too) */
+			unsigned char *p;
+
+			if (off + len > lim)
+				break;
+			p = mmap(NULL, R, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 st->ofd, base);
+			if (p == MAP_FAILED) {
+				stress_fail(st, "mmap: %s", strerror(errno));
+				break;
+			}
+			fill_random(&s, m + off, len);
+			memcpy(p + off, m + off, len);
+			if (rnd(&s, 2))
+				msync(p, R, MS_SYNC);
+			munmap(p, R);
+			break;
+		}
+		case 3:		/* O_DIRECT write, 4 KiB aligned */
+			off &= ~4095UL;
+			len = (len + 4095) & ~4095UL;
+			if (len > 1 << 20)
+				len = 1 << 20;
+			if (off + len > R)
+				break;
+			fill_random(&s, dio, len);
+			if (pwrite(st->dio_fd, dio, len, base + off) !=
+			    (ssize_t)len) {
+				stress_fail(st, "O_DIRECT pwrite: %s",
+					    strerror(errno));
+				break;
+			}
+			memcpy(m + off, dio, len);
+			if (trunc && base + off + len > st->tsize)
+				st->tsize = base + off + len;
+			break;
+		case 4:		/* punch hole */
+			if (off + len > lim)
+				len = lim > off ? lim - off : 0;
+			if (!len)
+				break;
+			if (fallocate(st->ofd, FALLOC_FL_PUNCH_HOLE |
+				      FALLOC_FL_KEEP_SIZE, base + off, len))
+				stress_fail(st, "punch: %s", strerror(errno));
+			memset(m + off, 0, len);
+			break;
+		case 5:		/* zero range or preallocate */
+			if (off + len > lim)
+				len = lim > off ? lim - off : 0;
+			if (!len)
+				break;
+			if (rnd(&s, 2)) {
+				if (fallocate(st->ofd, FALLOC_FL_ZERO_RANGE |
+					      FALLOC_FL_KEEP_SIZE, base + off,
+					      len))
+					stress_fail(st, "zero range: %s",
+						    strerror(errno));
+				memset(m + off, 0, len);
+			} else if (fallocate(st->ofd, FALLOC_FL_KEEP_SIZE,
+					     base + off, len)) {
+				stress_fail(st, "fallocate: %s",
+					    strerror(errno));
+			}
+			break;
+		case 6:
+			if (rnd(&s, 2) ? fsync(st->ofd) : fdatasync(st->ofd))
+				stress_fail(st, "fsync: %s", strerror(errno));
+			break;
+		case 7:		/* truncate (own region only) */
+			if (!trunc)
+				goto verify;
+			off = rnd(&s, R + 1);
+			if (ftruncate(st->ofd, base + off))
+				stress_fail(st, "ftruncate: %s",
+					    strerror(errno));
+			if (base + off < st->tsize)
+				memset(m + off, 0, st->tsize - base - off);
+			st->tsize = base + off;
+			break;
+		default:
+verify:
+			check_region(st, id, lim, rnd(&s, 2) && lim == R);
+			break;
+		}
+		st->ops[id]++;
+	}
+	free(buf);
+	free(dio);
+	return NULL;
+}
+
+static void stress(const struct fs *f, int secs)
+{
+	struct stress st;
+	pthread_t mt[2], wt[NR_WRITERS];
+	struct wargs wa[NR_WRITERS];
+	char name[64];
+	int i, filler;
+	long long d;
+	double t0;
+	uint64_t s = seed;
+
+	snprintf(name, sizeof(name), "%s/stress", f->tag);
+	memset(&st, 0, sizeof(st));
+	st.f = f;
+	st.region = 2 << 20;
+	st.size = NR_WRITERS * st.region;
+	st.tsize = st.size;
+	st.model = malloc(st.size);
+	st.ofd = open(path(f, "s_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	st.dio_fd = open(path(f, "s_orig"), O_RDWR | O_DIRECT);
+	st.dfd[0] = open(path(f, "s_donor0"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	st.dfd[1] = open(path(f, "s_donor1"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "s_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!st.model || st.ofd < 0 || st.dio_fd < 0 || st.dfd[0] < 0 ||
+	    st.dfd[1] < 0 || filler < 0) {
+		report(false, name, "setup: %s", strerror(errno));
+		return;
+	}
+	fill_random(&s, st.model, st.size);
+	if (write_fragmented(st.ofd, filler, st.model, st.size,
+			     2 * f->bsize) ||
+	    fallocate(st.dfd[0], 0, 0, st.size + (1 << 20)) ||
+	    fallocate(st.dfd[1], 0, 0, st.size + (1 << 20))) {
+		report(false, name, "setup: %s", strerror(errno));
+		return;
+	}
+	note("%s: %d s, seed %" PRIu64 ", %d extents at start", name, secs,
+	     seed, fiemap(st.ofd, NULL, 0));
+	t0 = now_s();
+	for (i = 0; i < 2; i++)
+		pthread_create(&mt[i], NULL, mover, &st);
+	for (i = 0; i < NR_WRITERS; i++) {
+		wa[i].st = &st;
+		wa[i].id = i;
+		pthread_create(&wt[i], NULL, writer, &wa[i]);
+	}
+	while (!st.stop && now_s() - t0 < secs)
+		usleep(200000);
+	st.stop = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(mt[i], NULL);
+	for (i = 0; i < NR_WRITERS; i++)
+		pthread_join(wt[i], NULL);
+	note("%s: %lu moves, %lu blocks moved, %lu EBUSY, writer ops %lu %lu"
+	     " %lu %lu %lu", name, st.moves, st.moved_blocks, st.busy,
+	     st.ops[0], st.ops[1], st.ops[2], st.ops[3], st.ops[4]);
+	if (st.errors) {
+		report(false, name, "%s", st.err);
+		goto out;
+	}
+	report(st.moves > 10, name, "only %lu moves", st.moves);
+
+	/* quiesced: compare everything, page cache then disk */
+	snprintf(name, sizeof(name), "%s/stress_final", f->tag);
+	if (lseek(st.ofd, 0, SEEK_END) != (off_t)st.tsize) {
+		report(false, name, "size %lld, model %zu",
+		       (long long)lseek(st.ofd, 0, SEEK_END), st.tsize);
+		goto out;
+	}
+	d = file_diff(st.ofd, st.model, st.tsize);
+	if (d < 0) {
+		uint64_t moved;
+		int r = mext(st.ofd, st.dfd[0], 0, 0, st.size / f->bsize,
+			     &moved);
+
+		if (r)
+			report(false, name, "final move: %s", strerror(r));
+		fsync(st.ofd);
+		drop_caches();
+		d = file_diff(st.ofd, st.model, st.tsize);
+		report(d < 0, name, "data differs at %lld after drop_caches",
+		       d);
+	} else {
+		report(false, name, "data differs at %lld", d);
+	}
+out:
+	close(st.ofd);
+	close(st.dio_fd);
+	close(st.dfd[0]);
+	close(st.dfd[1]);
+	close(filler);
+	unlink(path(f, "s_orig"));
+	unlink(path(f, "s_donor0"));
+	unlink(path(f, "s_donor1"));
+	unlink(path(f, "s_filler"));
+	free(st.model);
+}
+
+/* ------------------------------------------------------------ bench */
+
+/* handles = transactions * handles-per-transaction, from jbd2's info */
+static double jbd2_handles(void)
+{
+	glob_t g;
+	double tx = 0, per = 0;
+	char line[256];
+	FILE *f;
+
+	if (glob("/proc/fs/jbd2/ubda*/info", 0, NULL, &g) || !g.gl_pathc)
+		return -1;
+	f = fopen(g.gl_pathv[0], "r");
+	globfree(&g);
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long v;
+
+		if (sscanf(line, "%lu transactions", &v) == 1)
+			tx = v;
+		if (sscanf(line, " %lu handles per transaction", &v) == 1)
+			per = v;
+	}
+	fclose(f);
+	printf("MEXT NOTE jbd2: %.0f transactions, %.0f handles each\n", tx,
+	       per);
+	return tx * per;
+}
+
+static int remount_a(void)
+{
+	sync();
+	if (umount("/mnt/a"))
+		return -1;
+	return mnt("/dev/ubda", "/mnt/a", NULL);
+}
+
+static void bench(int mb)
+{
+	size_t size = (size_t)mb << 20, chunk = 1 << 20, off;
+	unsigned char *buf = malloc(chunk);
+	uint64_t s = seed, moved;
+	int ofd, dfd, cfd, filler, next, r;
+	double t0, tmove, tcp, h0, h1;
+	long long d;
+
+	ofd = open("/mnt/a/frag", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open("/mnt/a/filler", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!buf || ofd < 0 || filler < 0) {
+		die("bench setup");
+		return;
+	}
+	/* fragment: 16 KiB chunks, even ones first, interleaved with filler */
+	t0 = now_s();
+	{
+		unsigned char *model = malloc(size);
+
+		if (!model) {
+			die("bench malloc");
+			return;
+		}
+		fill_random(&s, model, size);
+		if (write_fragmented(ofd, filler, model, size, 16384)) {
+			die("bench fragment");
+			return;
+		}
+		free(model);
+	}
+	close(filler);
+	unlink("/mnt/a/filler");
+	next = fiemap(ofd, NULL, 0);
+	note("bench: wrote %d MiB in %d extents in %.1f s", mb, next,
+	     now_s() - t0);
+	printf("MEXT BENCH extents=%d\n", next);
+	report(next >= 50000 * mb / 1024, "bench/fragmented",
+	       "only %d extents", next);
+	close(ofd);
+
+	/* cp first: read + write + fsync, cold cache */
+	if (remount_a()) {
+		die("remount");
+		return;
+	}
+	drop_caches();
+	ofd = open("/mnt/a/frag", O_RDONLY);
+	cfd = open("/mnt/a/copy", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	t0 = now_s();
+	for (off = 0; off < size; off += chunk) {
+		if (read_all(ofd, buf, chunk, off) ||
+		    write_all(cfd, buf, chunk, off)) {
+			die("cp");
+			return;
+		}
+	}
+	fsync(cfd);
+	tcp = now_s() - t0;
+	printf("MEXT BENCH cp_s=%.3f\n", tcp);
+	close(ofd);
+	close(cfd);
+	unlink("/mnt/a/copy");
+
+	/* the move: one call over the whole file, then fsync, cold cache */
+	dfd = open("/mnt/a/donor", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (dfd < 0 || fallocate(dfd, 0, 0, size)) {
+		die("bench donor");
+		return;
+	}
+	fsync(dfd);
+	note("bench: donor has %d extents", fiemap(dfd, NULL, 0));
+	close(dfd);
+	if (remount_a()) {
+		die("remount");
+		return;
+	}
+	drop_caches();
+	ofd = open("/mnt/a/frag", O_RDWR);
+	dfd = open("/mnt/a/donor", O_RDWR);
+	h0 = jbd2_handles();
+	t0 = now_s();
+	r = mext(ofd, dfd, 0, 0, size / 4096, &moved);
+	fsync(ofd);
+	tmove = now_s() - t0;
+	h1 = jbd2_handles();
+	report(!r && moved == size / 4096, "bench/move", "rc %s moved %" PRIu64,
+	       strerror(r), moved);
+	printf("MEXT BENCH move_s=%.3f\n", tmove);
+	printf("MEXT BENCH handles_gib=%.0f\n", (h1 - h0) * 1024.0 / mb);
+	printf("MEXT BENCH extents_after=%d\n", fiemap(ofd, NULL, 0));
+	close(dfd);
+	unlink("/mnt/a/donor");
+	/* the data survived */
+	drop_caches();
+	{
+		uint64_t s2 = seed;
+		unsigned char *model = malloc(size);
+
+		fill_random(&s2, model, size);
+		d = model ? file_diff(ofd, model, size) : 0;
+		free(model);
+	}
+	report(d < 0, "bench/data", "data differs at %lld", d);
+	close(ofd);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void lockdep_still_on(void)
+{
+	FILE *f = fopen("/proc/lockdep_stats", "r");
+	char line[256];
+	bool on = false;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "debug_locks:") && strstr(line, " 1"))
+			on = true;
+	if (f)
+		fclose(f);
+	report(on, "lockdep_still_on", "lockdep turned itself off");
+}
+
+static void finish(void)
+{
+	char code[16];
+	int fd;
+
+	printf("MEXT DONE passed=%d failed=%d\n", passes, failures);
+	fflush(stdout);
+	sync();
+	fd = open("/proc/exitcode", O_WRONLY);
+	if (fd >= 0) {
+		snprintf(code, sizeof(code), "%d\n",
+			 failures > 100 ? 100 : failures);
+		if (write(fd, code, strlen(code)) < 0)
+			perror("exitcode");
+		close(fd);
+	}
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+/*
+ * Every file counts as "small" for mballoc, so that all allocate from the
+ * shared locality-group preallocation in the order the writes come: the
+ * way to get files with many extents quickly.
+ */
+static void small_file_alloc(const char *dev)
+{
+	char p[64];
+	int fd;
+
+	snprintf(p, sizeof(p), "/sys/fs/ext4/%s/mb_stream_req", dev + 5);
+	fd = open(p, O_WRONLY);
+	if (fd < 0 || write(fd, "1000000000\n", 11) != 11)
+		die("mb_stream_req");
+	if (fd >= 0)
+		close(fd);
+}
+
+static int mnt(const char *dev, const char *dir, const char *opts)
+{
+	mkdir(dir, 0755);
+	if (mount(dev, dir, "ext4", 0, opts)) {
+		printf("MEXT FAIL mount %s: %s\n", dev, strerror(errno));
+		failures++;
+		return -1;
+	}
+	small_file_alloc(dev);
+	return 0;
+}
+
+static const char *env(const char *k, const char *def)
+{
+	const char *v = getenv(k);
+
+	return v ? v : def;
+}
+
+int main(void)
+{
+	const char *mode = env("e4d_mode", "check");
+	int secs = atoi(env("e4d_stress", "60"));
+	int c = open("/dev/console", O_RDWR);
+	const struct fs f4 = { "/mnt/a", 4096, "4k" };
+	const struct fs f1 = { "/mnt/b", 1024, "1k" };
+
+	if (c >= 0) {
+		dup2(c, 0);
+		dup2(c, 1);
+		dup2(c, 2);
+		if (c > 2)
+			close(c);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	seed = strtoull(env("e4d_seed", "1"), NULL, 0);
+	printf("MEXT NOTE mode %s seed %" PRIu64 "\n", mode, seed);
+
+	if (!strcmp(mode, "bench")) {
+		if (!mnt("/dev/ubda", "/mnt/a", NULL))
+			bench(atoi(env("e4d_mb", "1024")));
+		umount("/mnt/a");
+		lockdep_still_on();
+		finish();
+	}
+	if (mnt("/dev/ubda", "/mnt/a", NULL) ||
+	    mnt("/dev/ubdb", "/mnt/b", NULL) ||
+	    mnt("/dev/ubdc", "/mnt/c", NULL) ||
+	    mnt("/dev/ubdd", "/mnt/f", NULL) ||
+	    mnt("/dev/ubde", "/mnt/j", "data=journal"))
+		finish();
+	functional(&f4);
+	functional(&f1);
+	pingpong(&f4);
+	pingpong(&f1);
+	refusals();
+	stress(&f4, secs * 2 / 3);
+	stress(&f1, secs - secs * 2 / 3);
+	umount("/mnt/a");
+	umount("/mnt/b");
+	umount("/mnt/c");
+	umount("/mnt/f");
+	umount("/mnt/j");
+	lockdep_still_on();
+	finish();
+	return 0;
+}
