@@ -22,7 +22,8 @@ void e4d_msg(const struct e4d_ctx *ctx, enum e4d_level level,
 
 	if (!ctx->msg)
 		return;
-	if (level == E4D_DEBUG && ctx->verbose < 2)
+	if ((level == E4D_DEBUG && ctx->verbose < 2) ||
+	    (level == E4D_INFO && ctx->verbose < 1))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);

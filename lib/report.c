@@ -258,7 +258,7 @@ int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	if (k < 0)
 		return -EINVAL;
 	s = &rep->fss[k].sum;
-	s->files++;
+	s->files += f->status != E4D_ST_ERROR;
 	s->fragmented += f->status == E4D_ST_FRAGMENTED;
 	s->unmovable += f->status == E4D_ST_UNMOVABLE;
 	s->errors += f->status == E4D_ST_ERROR;

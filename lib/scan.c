@@ -3,6 +3,7 @@
  * scan.c - whole-filesystem inode scan (libext2fs), FIEMAP for listed
  * files and trees, and the classification shared by both.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -349,6 +350,7 @@ static int map_one(struct tree *t, const char *path, const struct stat *st)
 	if (fd < 0) {
 		f->status = E4D_ST_ERROR;
 		f->err = -errno;
+		e4d_msg(t->ctx, E4D_ERR, "%s: %s", path, strerror(-f->err));
 	} else {
 		ret = t->ctx->ops->getflags(fd, &f->iflags);
 		if (ret < 0 && ret != -ENOTTY)
@@ -358,11 +360,28 @@ static int map_one(struct tree *t, const char *path, const struct stat *st)
 		if (ret < 0) {
 			f->status = E4D_ST_ERROR;
 			f->err = ret;
+			e4d_msg(t->ctx, E4D_ERR, "%s: FIEMAP: %s", path,
+				strerror(-ret));
 		}
 		close(fd);
 	}
 	score_and_classify(t->fs, f, &t->sw);
 	return t->fn(t->arg, t->fs, f);
+}
+
+/* nftw() says a directory or inode could not be read, not why: ask again */
+static int why_unreadable(const char *path, int type)
+{
+	struct stat st;
+	DIR *d;
+
+	if (type == FTW_NS)
+		return lstat(path, &st) < 0 ? -errno : -EIO;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	closedir(d);
+	return -EIO;
 }
 
 static struct tree *walk_tree;	/* nftw() has no user argument */
@@ -374,6 +393,11 @@ static int walk_cb(const char *path, const struct stat *st, int type,
 	int ret = 0;
 
 	if (type == FTW_DNR || type == FTW_NS) {
+		int err = why_unreadable(path, type);
+
+		e4d_msg(t->ctx, E4D_ERR, "%s: cannot read %s: %s", path,
+			type == FTW_DNR ? "directory" : "attributes",
+			strerror(-err));
 		t->f.path = path;
 		e4d_extents_reset(&t->f.ext);
 		memset(&t->f.score, 0, sizeof(t->f.score));
@@ -381,7 +405,7 @@ static int walk_cb(const char *path, const struct stat *st, int type,
 		t->f.size = 0;
 		t->f.status = E4D_ST_ERROR;
 		t->f.why = E4D_WHY_NONE;
-		t->f.err = -EACCES;
+		t->f.err = err;
 		ret = t->fn(t->arg, t->fs, &t->f);
 	} else if (type == FTW_F && S_ISREG(st->st_mode) &&
 		   st->st_dev == t->fs->devno) {

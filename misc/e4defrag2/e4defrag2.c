@@ -121,6 +121,10 @@ static int report_path(struct cli *cli, struct e4d_report *rep,
 	    e4d_freespace_read(&cli->ctx, fs, &free) == 0)
 		e4d_report_set_free(rep, fs, &free);
 	e4d_report_listed(rep, S_ISREG(st.st_mode));
+	if (is_whole_fs(fs, path, &st) && !fs->e2fs && fs->device)
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: cannot read %s (%s): walking "
+			"the tree with FIEMAP, geometry estimated", path,
+			fs->device, strerror(-fs->e2fs_err));
 	if (is_whole_fs(fs, path, &st) && fs->e2fs && !cli->fiemap_only) {
 		ret = e4d_scan_fs(&cli->ctx, fs, e4d_report_file, rep);
 	} else if (S_ISBLK(st.st_mode)) {
@@ -216,6 +220,7 @@ int main(int argc, char **argv)
 	cli.ctx.msg = on_msg;
 	cli.ctx.msg_arg = &cli;
 	cli.ropts.top = 20;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "cJo:rnbaHvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -281,9 +286,9 @@ int main(int argc, char **argv)
 			return fflush(stdout) || ferror(stdout) ?
 			       EXIT_FATAL : 0;
 		default:
-			fprintf(stderr, "Try '%s --help' for more "
-				"information.\n", cli.prog);
-			return EXIT_USAGE;
+			return usage_error(cli.prog, "unknown option or "
+					   "missing argument: '%s'",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

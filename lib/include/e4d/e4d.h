@@ -37,7 +37,8 @@ void e4d_ctx_init(struct e4d_ctx *ctx);
 /**
  * e4d_msg() - send one formatted message through the context's callback
  * @ctx: library context
- * @level: severity; E4D_DEBUG is dropped unless ctx->verbose > 1
+ * @level: severity; E4D_INFO is dropped unless ctx->verbose > 0,
+ *         E4D_DEBUG unless ctx->verbose > 1
  * @fmt: printf-style format, no trailing newline
  */
 void e4d_msg(const struct e4d_ctx *ctx, enum e4d_level level,

@@ -34,7 +34,7 @@ struct e4d_report_opts {
 
 /* Per-filesystem totals, as the JSON "filesystem" object carries them. */
 struct e4d_fs_summary {
-	uint64_t files;
+	uint64_t files;		/* examined; errors are counted apart */
 	uint64_t fragmented;
 	uint64_t unmovable;
 	uint64_t errors;
