@@ -267,8 +267,7 @@ int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	s->excess += f->score.excess;
 	s->bytes += f->size;
 	/* keep only rows that may be printed */
-	if (!rep->listed && !rep->opts.all && f->status == E4D_ST_OK &&
-	    !rep->opts.sort)
+	if (!rep->listed && !rep->opts.all && f->status == E4D_ST_OK)
 		return 0;
 	if (rep->nrows == rep->caprows) {
 		size_t cap = rep->caprows ? rep->caprows * 2 : 256;
@@ -710,6 +709,15 @@ int e4d_report_print(const struct e4d_ctx *ctx, struct e4d_report *rep,
 	size_t i;
 	int ret;
 
+	/* sorting by name needs the names of all rows, else only of those
+	 * that are printed
+	 */
+	if (rep->opts.sort && col_by_name(rep->opts.sort,
+					  strlen(rep->opts.sort)) == COL_PATH) {
+		ret = name_rows(ctx, rep);
+		if (ret < 0)
+			return ret;
+	}
 	choose_rows(rep);
 	ret = name_rows(ctx, rep);
 	if (ret < 0)
