@@ -227,14 +227,25 @@ static bool mext_map_equal(const struct mext_map *a, const struct mext_map *b)
 	return true;
 }
 
-/* Physical block that maps logical block @lblk in @map (it must be there). */
-static ext4_fsblk_t mext_map_pblk(const struct mext_map *map, ext4_lblk_t lblk)
+/*
+ * Physical block that maps logical block @lblk in @map (it must be there).
+ * Callers go up through the blocks: the search starts at piece *@hint.
+ */
+static ext4_fsblk_t mext_map_pblk(const struct mext_map *map, ext4_lblk_t lblk,
+				  int *hint)
 {
 	int i;
 
-	for (i = 0; i < map->nr; i++)
-		if (lblk >= map->p[i].lblk && lblk < map->p[i].lblk + map->p[i].len)
-			return map->p[i].pblk + (lblk - map->p[i].lblk);
+	if (*hint >= map->nr || lblk < map->p[*hint].lblk)
+		*hint = 0;
+	for (i = *hint; i < map->nr; i++) {
+		const struct mext_piece *p = &map->p[i];
+
+		if (lblk >= p->lblk && lblk < p->lblk + p->len) {
+			*hint = i;
+			return p->pblk + (lblk - p->lblk);
+		}
+	}
 	WARN_ON_ONCE(1);
 	return 0;
 }
@@ -252,6 +263,11 @@ static int mext_plan(struct mext_ctx *ctx, ext4_lblk_t left, ext4_lblk_t *skip)
 
 	ctx->len = 0;
 	*skip = 0;
+	/*
+	 * i_data_sem is only held for the lookups: the journal handle and
+	 * the folio locks come before it in the lock order, and the plan is
+	 * checked again under it once they are held (mext_step()).
+	 */
 	down_read(&EXT4_I(orig)->i_data_sem);
 	ret = mext_lookup(orig, ctx->o_blk, min(left, cap), true,
 			  &ctx->plan[0], skip);
@@ -380,7 +396,7 @@ static int mext_read_folios(struct mext_ctx *ctx)
 	unsigned int bsize = i_blocksize(inode);
 	struct blk_plug plug;
 	unsigned int i;
-	int ret = 0;
+	int ret = 0, hint = 0;
 	int pass;
 
 	for (pass = 0; pass < 2 && !ret; pass++) {
@@ -415,7 +431,8 @@ static int mext_read_folios(struct mext_ctx *ctx)
 				 * before anything is changed).
 				 */
 				map_bh(bh, inode->i_sb,
-				       mext_map_pblk(&ctx->plan[0], blk));
+				       mext_map_pblk(&ctx->plan[0], blk,
+						     &hint));
 				clear_buffer_unwritten(bh);
 				clear_buffer_delay(bh);
 				lock_buffer(bh);
@@ -495,6 +512,7 @@ static void mext_remap_folios(struct mext_ctx *ctx, ext4_lblk_t swapped)
 	struct inode *inode = ctx->orig;
 	ext4_lblk_t end = ctx->o_blk + swapped;
 	unsigned int i;
+	int hint = 0;
 
 	for (i = 0; i < ctx->nr_folios; i++) {
 		struct folio *folio = ctx->folios[i];
@@ -516,7 +534,8 @@ static void mext_remap_folios(struct mext_ctx *ctx, ext4_lblk_t swapped)
 			if (blk < from || blk >= to)
 				continue;
 			pblk = mext_map_pblk(&ctx->now[1],
-					     ctx->d_blk + (blk - ctx->o_blk));
+					     ctx->d_blk + (blk - ctx->o_blk),
+					     &hint);
 			if (ctx->unwritten) {
 				if (buffer_mapped(bh))
 					bh->b_blocknr = pblk;
@@ -592,6 +611,11 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 			ret = ret2;
 	}
 
+	/*
+	 * The step is complete: the mapping and the page cache agree again,
+	 * so the locks go, innermost first; a retry after -EAGAIN must drop
+	 * them all too, to take them again in order.
+	 */
 out_up_data_sem:
 	ext4_double_up_write_data_sem(orig, donor);
 out_unlock_folios:
@@ -657,6 +681,14 @@ static int mext_check(struct inode *orig, struct inode *donor, __u64 o_start,
 	return 0;
 }
 
+static int mext_flush(struct inode *inode, __u64 blk, __u64 len)
+{
+	loff_t start = blk << inode->i_blkbits;
+	loff_t end = ((blk + len) << inode->i_blkbits) - 1;
+
+	return filemap_write_and_wait_range(inode->i_mapping, start, end);
+}
+
 /**
  * ext4_move_extents() - exchange the blocks of a range of a file with the
  *	blocks of a donor file, keeping the file's data
@@ -718,13 +750,9 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 	inode_dio_wait(donor);
 
 	/* Give delayed allocations in both ranges their blocks first */
-	ret = filemap_write_and_wait_range(orig->i_mapping,
-			orig_blk << orig->i_blkbits,
-			((orig_blk + len) << orig->i_blkbits) - 1);
+	ret = mext_flush(orig, orig_blk, len);
 	if (!ret)
-		ret = filemap_write_and_wait_range(donor->i_mapping,
-				donor_blk << donor->i_blkbits,
-				((donor_blk + len) << donor->i_blkbits) - 1);
+		ret = mext_flush(donor, donor_blk, len);
 	if (ret)
 		goto out_unlock;
 
@@ -771,6 +799,7 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 		ext4_discard_preallocations(orig);
 		ext4_discard_preallocations(donor);
 	}
+	/* Dropped last: the call is over */
 out_unlock:
 	unlock_two_nondirectories(orig, donor);
 	kvfree(ctx->folios);
