@@ -64,11 +64,13 @@ static int find_mount(struct e4d_fs *fs, const char *path,
 			ret = -errno;
 			goto out_free;
 		}
+		/* btrfs and overlayfs give st_dev numbers of their own, so
+		 * the mount is found by its mountpoint, not by st_dev
+		 */
 		mfs = mnt_table_find_mountpoint(tb, real, MNT_ITER_BACKWARD);
-		/* a path hidden under an over-mount: match by device */
-		if (mfs && mnt_fs_get_devno(mfs) != st->st_dev)
-			mfs = NULL;
 		fs->devno = st->st_dev;
+		if (mfs && mnt_fs_get_devno(mfs))
+			fs->devno = mnt_fs_get_devno(mfs);
 	}
 	if (mfs) {
 		const char *vopt = mnt_fs_get_vfs_options(mfs);

@@ -6,7 +6,7 @@ pkgs=(
 	build-essential autoconf pkg-config
 	libext2fs-dev comerr-dev libmount-dev libblkid-dev libsmartcols-dev
 	libcmocka-dev
-	e2fsprogs util-linux fio jq xfsprogs attr acl
+	e2fsprogs util-linux fio jq xfsprogs btrfs-progs attr acl
 )
 missing=()
 for p in "${pkgs[@]}"; do
