@@ -4,8 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "e4d/sys.h"
 
@@ -57,6 +59,43 @@ static ssize_t real_pread(int fd, void *buf, size_t len, off_t off)
 	return n < 0 ? -errno : n;
 }
 
+static int real_tmpfile(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int real_mincore(int fd, off_t off, size_t len, unsigned char *vec)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	off_t start = off & ~((off_t)psz - 1);
+	size_t maplen = len + (off - start);
+	void *p;
+	int ret;
+
+	if (!len)
+		return 0;
+	p = mmap(NULL, maplen, PROT_READ, MAP_SHARED, fd, start);
+	if (p == MAP_FAILED)
+		return -errno;
+	ret = neg_errno(mincore(p, maplen, vec));
+	munmap(p, maplen);
+	return ret;
+}
+
+static int real_fstat(int fd, struct stat *st)
+{
+	return neg_errno(fstat(fd, st));
+}
+
+static void real_nap(unsigned int usec)
+{
+	struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000L };
+
+	nanosleep(&ts, NULL);
+}
+
 const struct e4d_sys_ops e4d_sys_real = {
 	.fiemap = real_fiemap,
 	.move_ext = real_move_ext,
@@ -65,4 +104,8 @@ const struct e4d_sys_ops e4d_sys_real = {
 	.fsync = real_fsync,
 	.fadvise = real_fadvise,
 	.pread = real_pread,
+	.tmpfile = real_tmpfile,
+	.mincore = real_mincore,
+	.fstat = real_fstat,
+	.nap = real_nap,
 };

@@ -8,6 +8,7 @@
 #define E4D_SYS_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/fiemap.h>
 #include "e4d/uapi.h"
@@ -21,6 +22,13 @@ struct e4d_sys_ops {
 	int (*fadvise)(int fd, off_t off, off_t len, int advice);
 	/* returns the number of bytes read (0 at EOF) or -errno */
 	ssize_t (*pread)(int fd, void *buf, size_t len, off_t off);
+	/* an unnamed file (O_TMPFILE, mode 0600) in directory @dir: fd */
+	int (*tmpfile)(const char *dir);
+	/* page residency of [off, off + len) of a file, one byte a page */
+	int (*mincore)(int fd, off_t off, size_t len, unsigned char *vec);
+	int (*fstat)(int fd, struct stat *st);
+	/* sleep @usec microseconds (a bounded back-off; tests make it 0) */
+	void (*nap)(unsigned int usec);
 };
 
 extern const struct e4d_sys_ops e4d_sys_real;

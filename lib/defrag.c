@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * defrag.c - one file: reopen, revalidate, donor per window, move, verify.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "e4d/defrag.h"
+#include "e4d/e4d.h"
+#include "e4d/fsinfo.h"
+#include "e4d/score.h"
+#include "e4d/sys.h"
+
+#define MIB		(1ull << 20)
+
+struct job {
+	const struct e4d_ctx *ctx;
+	const struct e4d_fs *fs;
+	const struct e4d_cand *c;
+	const struct e4d_defrag_opts *o;
+	struct e4d_defrag_result *res;
+	unsigned int bs;
+	int fd;
+	char *dir;		/* the file's directory */
+	struct e4d_extents el;	/* the file */
+	struct e4d_extents del;	/* the donor */
+};
+
+static enum e4d_skip skip_of_open_error(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+		return E4D_SKIP_PERM;
+	case -ETXTBSY:
+	case -EWOULDBLOCK:
+	case -EBUSY:
+		return E4D_SKIP_BUSY;
+	case -ENOENT:
+	case -ELOOP:
+	case -ENOTDIR:
+		return E4D_SKIP_CHANGED;
+	default:
+		return E4D_SKIP_NONE;
+	}
+}
+
+static int fail(struct job *j, int err, const char *what)
+{
+	j->res->err = err;
+	j->res->what = what;
+	return 0;
+}
+
+/* Reopen read-write and make sure it is still the file scanned. */
+static int reopen(struct job *j)
+{
+	int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	unsigned int fl = 0;
+	struct stat st;
+	int ret;
+
+	j->fd = open(j->c->path, flags | O_NOATIME);
+	if (j->fd < 0 && errno == EPERM)
+		j->fd = open(j->c->path, flags);
+	if (j->fd < 0) {
+		ret = -errno;
+		j->res->skip = skip_of_open_error(ret);
+		return j->res->skip ? 1 : fail(j, ret, "open") - 1;
+	}
+	ret = j->ctx->ops->fstat(j->fd, &st);
+	if (ret < 0)
+		return fail(j, ret, "fstat") - 1;
+	if (!S_ISREG(st.st_mode) || st.st_dev != j->fs->devno ||
+	    st.st_ino != j->c->ino || !st.st_nlink) {
+		j->res->skip = E4D_SKIP_CHANGED;
+		return 1;
+	}
+	ret = j->ctx->ops->getflags(j->fd, &fl);
+	if (!ret && (fl & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+		j->res->skip = E4D_SKIP_UNMOVABLE;
+		j->res->why = fl & FS_IMMUTABLE_FL ? E4D_WHY_IMMUTABLE :
+			      E4D_WHY_APPEND;
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t avail_bytes(struct job *j)
+{
+	struct statvfs sv;
+
+	if (statvfs(j->dir, &sv) < 0)
+		return 0;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+static uint64_t reserve_bytes(struct job *j)
+{
+	uint64_t r = j->o->reserve;
+
+	if (!r) {
+		r = j->fs->geom.blocks_count * j->bs / 100;
+		if (r < 4 * MIB)
+			r = 4 * MIB;
+	}
+	return r;
+}
+
+static int donor_open(struct job *j)
+{
+	int fd = j->ctx->ops->tmpfile(j->dir);
+
+	if (fd < 0 && j->fs->mountpoint && fd != -ENOSPC && fd != -EDQUOT)
+		fd = j->ctx->ops->tmpfile(j->fs->mountpoint);
+	return fd;
+}
+
+/* Allocate the donor over the file's mapped ranges in [s, t). */
+static int donor_alloc(struct job *j, int dfd, uint64_t s, uint64_t t)
+{
+	size_t i = 0;
+	int ret;
+
+	while (i < j->el.n) {
+		uint64_t a = j->el.v[i].lblk, b = a + j->el.v[i].len;
+
+		/* logically contiguous extents are one fallocate */
+		for (i++; i < j->el.n && j->el.v[i].lblk == b; i++)
+			b += j->el.v[i].len;
+		if (a < s)
+			a = s;
+		if (b > t)
+			b = t;
+		if (a >= b)
+			continue;
+		ret = j->ctx->ops->fallocate(dfd, 0, (off_t)a * j->bs,
+					     (off_t)(b - a) * j->bs);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* A donor is worth it when it has clearly fewer runs than the file. */
+static bool donor_is_better(struct job *j, uint64_t s, uint64_t t,
+			    uint64_t runs_o, uint64_t blocks)
+{
+	uint64_t runs_d = e4d_runs_in(&j->del, s, t, NULL);
+	uint64_t ideal = e4d_ideal_extents(&j->fs->geom, blocks);
+
+	e4d_msg(j->ctx, E4D_DEBUG, "%s: window %llu+%llu: %llu runs, donor "
+		"%llu, ideal %llu", j->c->path, (unsigned long long)s,
+		(unsigned long long)(t - s), (unsigned long long)runs_o,
+		(unsigned long long)runs_d, (unsigned long long)ideal);
+	if (runs_d >= runs_o)
+		return false;
+	return runs_d <= ideal + 1 || runs_d * 5 <= runs_o * 4;
+}
+
+/* One window: 0 moved or nothing to do, 1 end of the file, <0 error. */
+static int do_window(struct job *j, uint64_t s, uint64_t t,
+		     struct e4d_move_opts *mo)
+{
+	uint64_t blocks, runs_o, need, before = j->res->mv.moved;
+	int dfd, ret;
+
+	ret = e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el);
+	if (ret < 0)
+		return fail(j, ret, "FIEMAP") - 1;
+	runs_o = e4d_runs_in(&j->el, s, t, &blocks);
+	if (runs_o <= 1 || runs_o <= e4d_ideal_extents(&j->fs->geom, blocks))
+		return 0;
+	j->res->windows++;
+	need = blocks * j->bs;
+	if (need + reserve_bytes(j) > avail_bytes(j)) {
+		if (!j->res->skip)
+			j->res->skip = E4D_SKIP_NOSPACE;
+		return 0;
+	}
+	dfd = donor_open(j);
+	if (dfd < 0) {
+		if (dfd == -ENOSPC || dfd == -EDQUOT) {
+			j->res->skip = E4D_SKIP_NOSPACE;
+			return 0;
+		}
+		if (skip_of_open_error(dfd) == E4D_SKIP_PERM) {
+			j->res->skip = E4D_SKIP_PERM;
+			return 0;
+		}
+		return fail(j, dfd, "donor") - 1;
+	}
+	ret = donor_alloc(j, dfd, s, t);
+	if (ret == -ENOSPC || ret == -EDQUOT) {
+		j->res->skip = E4D_SKIP_NOSPACE;
+		ret = 0;
+		goto out_close;
+	}
+	if (ret < 0) {
+		ret = fail(j, ret, "fallocate") - 1;
+		goto out_close;
+	}
+	ret = e4d_fiemap_read(j->ctx, dfd, j->bs, 0, &j->del);
+	if (ret < 0) {
+		ret = fail(j, ret, "donor FIEMAP") - 1;
+		goto out_close;
+	}
+	if (!donor_is_better(j, s, t, runs_o, blocks)) {
+		j->res->windows_freefrag++;
+		ret = 0;
+		goto out_close;
+	}
+	ret = e4d_move_window(j->ctx, j->fd, dfd, &j->el, &j->del, s, t, mo,
+			      &j->res->mv);
+	if (j->res->mv.moved > before)
+		j->res->windows_moved++;
+	if (ret == E4D_MOVE_STOPPED) {
+		j->res->skip = E4D_SKIP_STOPPED;
+		ret = 1;
+	} else if (ret < 0) {
+		if (ret == -EBUSY || ret == -EAGAIN)
+			j->res->skip = E4D_SKIP_BUSY;
+		else if (ret == -ENOSPC)
+			j->res->skip = E4D_SKIP_NOSPACE;
+		else
+			fail(j, ret, "EXT4_IOC_MOVE_EXT");
+		ret = -1;
+	}
+out_close:
+	close(dfd);
+	return ret;
+}
+
+static uint64_t window_blocks(struct job *j)
+{
+	uint64_t w = j->o->window ? j->o->window : E4D_WINDOW_DEFAULT;
+	uint64_t avail = avail_bytes(j), reserve = reserve_bytes(j);
+
+	/* a file larger than the free space goes window by window */
+	if (avail > reserve && (avail - reserve) / 2 < w)
+		w = (avail - reserve) / 2;
+	w &= ~(MIB - 1);
+	if (w < MIB)
+		w = MIB;
+	return w / j->bs;
+}
+
+static void measure(struct job *j, uint64_t *extents, uint64_t *ideal,
+		    uint64_t size)
+{
+	struct e4d_score sc;
+
+	if (e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el) < 0)
+		return;
+	e4d_score_file(&j->fs->geom, &j->el, size, &sc);
+	*extents = sc.extents;
+	if (ideal)
+		*ideal = sc.ideal;
+}
+
+static void run_windows(struct job *j)
+{
+	struct e4d_move_opts mo = {
+		.blocksize = j->bs,
+		.busy_retries = j->o->busy_retries,
+		.busy_nap_us = 1000,
+		.no_cache_tricks = j->o->no_cache_tricks,
+		.stop = j->o->stop,
+		.progress = j->o->progress,
+		.progress_arg = j->o->progress_arg,
+	};
+	uint64_t w = window_blocks(j), s;
+	struct stat st;
+
+	for (s = 0;; s += w) {
+		if (j->ctx->ops->fstat(j->fd, &st) < 0 ||
+		    s * j->bs >= (uint64_t)st.st_size)
+			break;
+		if (j->o->stop && *j->o->stop) {
+			j->res->skip = E4D_SKIP_STOPPED;
+			break;
+		}
+		if (do_window(j, s, s + w, &mo))
+			break;
+	}
+}
+
+int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		    const struct e4d_cand *c, const struct e4d_defrag_opts *o,
+		    struct e4d_defrag_result *res)
+{
+	struct job j = { .ctx = ctx, .fs = fs, .c = c, .o = o, .res = res,
+			 .bs = fs->geom.blocksize, .fd = -1 };
+	struct stat st;
+	char *tmp;
+
+	memset(res, 0, sizeof(*res));
+	if (!c->path) {
+		res->skip = E4D_SKIP_NONAME;
+		return 0;
+	}
+	tmp = strdup(c->path);
+	if (!tmp)
+		return -ENOMEM;
+	j.dir = strdup(dirname(tmp));
+	free(tmp);
+	if (!j.dir)
+		return -ENOMEM;
+	if (reopen(&j))
+		goto out_close;
+	ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_RANDOM);
+	if (ctx->ops->fstat(j.fd, &st) < 0)
+		goto out_close;
+	measure(&j, &res->ext_before, &res->ideal, st.st_size);
+	res->ext_after = res->ext_before;
+	if (res->ext_before <= res->ideal) {
+		res->skip = E4D_SKIP_NOGAIN;
+		goto out_close;
+	}
+	run_windows(&j);
+	res->bytes = res->mv.moved * j.bs;
+	if (!ctx->ops->fstat(j.fd, &st))
+		measure(&j, &res->ext_after, NULL, st.st_size);
+	if (!res->err && !res->windows_moved && !res->skip)
+		res->skip = res->windows_freefrag ? E4D_SKIP_FREEFRAG :
+			    E4D_SKIP_NOGAIN;
+	if (res->windows_moved && res->skip != E4D_SKIP_STOPPED)
+		res->skip = E4D_SKIP_NONE;
+out_close:
+	if (j.fd >= 0) {
+		ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_NORMAL);
+		close(j.fd);
+	}
+	e4d_extents_free(&j.el);
+	e4d_extents_free(&j.del);
+	free(j.dir);
+	return 0;
+}

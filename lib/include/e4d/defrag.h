@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * defrag.h - defragment one planned file: reopen and check it, then per
+ * window an O_TMPFILE donor fallocated over the file's data, moved into
+ * only when its layout is clearly better, then measure the result.
+ */
+#ifndef E4D_DEFRAG_H
+#define E4D_DEFRAG_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "e4d/move.h"
+#include "e4d/plan.h"
+
+struct e4d_ctx;
+struct e4d_fs;
+
+#define E4D_WINDOW_DEFAULT	(256ull << 20)	/* bytes per donor */
+
+struct e4d_defrag_opts {
+	uint64_t window;	/* bytes per donor; 0 = E4D_WINDOW_DEFAULT */
+	uint64_t reserve;	/* free bytes always left to applications;
+				 * 0 = 1% of the filesystem, at least 4 MiB
+				 */
+	unsigned int busy_retries;
+	bool no_cache_tricks;	/* plain ioctl (for measurements) */
+	const volatile sig_atomic_t *stop;
+	void (*progress)(void *arg, uint64_t blocks);
+	void *progress_arg;
+};
+
+struct e4d_defrag_result {
+	enum e4d_skip skip;	/* E4D_SKIP_NONE: moved, maybe in part */
+	enum e4d_why why;	/* with E4D_SKIP_UNMOVABLE */
+	int err;		/* negative errno: the file failed */
+	const char *what;	/* with err: the step that failed */
+	uint64_t ext_before, ext_after;
+	uint64_t ideal;
+	uint64_t bytes;		/* moved */
+	uint64_t windows;	/* windows with data */
+	uint64_t windows_moved;
+	uint64_t windows_freefrag;	/* no better donor found */
+	struct e4d_move_stats mv;
+};
+
+/**
+ * e4d_defrag_file() - defragment one file
+ * @ctx: library context
+ * @fs: the file's filesystem (geometry, mountpoint, device number)
+ * @c: the candidate (path and inode number from the scan)
+ * @o: options
+ * @res: what happened; res->skip says why nothing was moved, res->err
+ *       that the file failed
+ *
+ * The file is reopened read-write and must still be the inode scanned;
+ * its extents are read again; a donor is created per window in the
+ * file's directory (or at the mountpoint) with O_TMPFILE, so that a crash
+ * leaves nothing behind. Holes stay holes, unwritten extents stay
+ * unwritten.
+ *
+ * Return: 0 (see @res), or -ENOMEM.
+ */
+int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		    const struct e4d_cand *c, const struct e4d_defrag_opts *o,
+		    struct e4d_defrag_result *res);
+
+#endif

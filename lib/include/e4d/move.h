@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * move.h - the swap itself: EXT4_IOC_MOVE_EXT over one window of a file,
+ * a donor extent (at most 32768 blocks) per call, with the page-cache
+ * handling that makes the stock per-page ioctl fast: single-page folios
+ * read ahead under POSIX_FADV_RANDOM, and only the pages this pulled in
+ * dropped afterwards.
+ */
+#ifndef E4D_MOVE_H
+#define E4D_MOVE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "e4d/extent.h"
+
+struct e4d_ctx;
+
+#define E4D_MOVE_CHUNK		32768u	/* blocks per ioctl at most */
+#define E4D_READ_SIZE		(1u << 20)	/* pre-read size */
+
+/* e4d_move_window() results besides 0 and -errno */
+#define E4D_MOVE_EOD		1	/* no data left (truncated) */
+#define E4D_MOVE_STOPPED	2	/* *stop was set */
+
+struct e4d_move_opts {
+	unsigned int blocksize;
+	uint64_t chunk;			/* blocks per call; 0 = default */
+	unsigned int busy_retries;	/* EBUSY/EAGAIN retries per call */
+	unsigned int busy_nap_us;	/* first back-off, doubled each time */
+	bool no_cache_tricks;		/* plain ioctl: no pre-read, no drop */
+	const volatile sig_atomic_t *stop;	/* checked between calls */
+	/* called after each call with the blocks it moved */
+	void (*progress)(void *arg, uint64_t blocks);
+	void *progress_arg;
+};
+
+struct e4d_move_stats {
+	uint64_t moved;		/* blocks the kernel reported moved */
+	uint64_t calls;		/* ioctls */
+	uint64_t retries;	/* EBUSY/EAGAIN retries */
+	uint64_t prefetched;	/* bytes pre-read */
+	uint64_t dropped;	/* bytes of cache dropped afterwards */
+};
+
+/**
+ * e4d_move_window() - move the file's blocks in [@start, @end) into the
+ * donor's, which sit at the same logical offsets
+ * @ctx: library context (ops: move_ext, pread, fadvise, fsync, mincore,
+ *       fstat, nap)
+ * @fd: the file, open read-write
+ * @dfd: the donor, open read-write, fallocated over the file's data
+ * @orig: the file's extents (only its written ranges are pre-read)
+ * @donor: the donor's extents; only ranges the donor maps are moved
+ * @start: first block of the window (page-aligned)
+ * @end: block after the window
+ * @o: options
+ * @st: statistics, added to
+ *
+ * Return: 0 when the window was moved, E4D_MOVE_EOD when the file ended
+ * before it (truncated meanwhile), E4D_MOVE_STOPPED when *o->stop was
+ * set, or a negative errno (-EBUSY after the retries, -ENOSPC, ...);
+ * blocks moved before an error stay moved and are counted in @st.
+ */
+int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
+		    const struct e4d_extents *orig,
+		    const struct e4d_extents *donor, uint64_t start,
+		    uint64_t end, const struct e4d_move_opts *o,
+		    struct e4d_move_stats *st);
+
+/**
+ * e4d_runs_in() - physically contiguous runs of a mapping within
+ * [@start, @end), counted as filefrag counts extents
+ * @el: extents sorted by logical block
+ * @start: first logical block
+ * @end: block after the range
+ * @blocks: out (may be NULL), blocks mapped in the range
+ *
+ * Return: the number of runs.
+ */
+uint64_t e4d_runs_in(const struct e4d_extents *el, uint64_t start,
+		     uint64_t end, uint64_t *blocks);
+
+#endif
