@@ -18,6 +18,7 @@
 #include "e4d/sys.h"
 
 #define MIB		(1ull << 20)
+#define E4D_DONOR_TRIES	4	/* donors tried per window */
 
 struct job {
 	const struct e4d_ctx *ctx;
@@ -165,11 +166,72 @@ static bool donor_is_better(struct job *j, uint64_t s, uint64_t t,
 	return runs_d <= ideal + 1 || runs_d * 5 <= runs_o * 4;
 }
 
+/*
+ * A donor for [s, t) whose layout is clearly better than the file's. When
+ * the allocator hands out small pieces near its goal, the donor is kept
+ * allocated and another one tried: the pieces are taken now, so the next
+ * allocation has to look further. Held donors are released at the end.
+ * Return: a donor fd; -1 when there is none (res->skip or the freefrag
+ * count says why); -2 when the file failed (res->err).
+ */
+static int get_donor(struct job *j, uint64_t s, uint64_t t, uint64_t runs_o,
+		     uint64_t blocks)
+{
+	uint64_t need = blocks * j->bs;
+	int held[E4D_DONOR_TRIES];
+	int i, nheld = 0, dfd = -1, ret;
+
+	for (i = 0; i < E4D_DONOR_TRIES; i++) {
+		if (need + reserve_bytes(j) > avail_bytes(j)) {
+			if (!i)
+				j->res->skip = E4D_SKIP_NOSPACE;
+			break;
+		}
+		dfd = donor_open(j);
+		if (dfd < 0) {
+			if (dfd == -ENOSPC || dfd == -EDQUOT ||
+			    skip_of_open_error(dfd) == E4D_SKIP_PERM) {
+				j->res->skip = dfd == -ENOSPC ||
+					       dfd == -EDQUOT ?
+					       E4D_SKIP_NOSPACE : E4D_SKIP_PERM;
+				dfd = -1;
+			} else {
+				dfd = fail(j, dfd, "donor") - 2;
+			}
+			break;
+		}
+		ret = donor_alloc(j, dfd, s, t);
+		if (!ret)
+			ret = e4d_fiemap_read(j->ctx, dfd, j->bs, 0, &j->del);
+		if (ret == -ENOSPC || ret == -EDQUOT) {
+			if (!i)
+				j->res->skip = E4D_SKIP_NOSPACE;
+			close(dfd);
+			dfd = -1;
+			break;
+		}
+		if (ret < 0) {
+			close(dfd);
+			dfd = fail(j, ret, "donor fallocate") - 2;
+			break;
+		}
+		if (donor_is_better(j, s, t, runs_o, blocks))
+			break;
+		held[nheld++] = dfd;
+		dfd = -1;
+	}
+	if (dfd == -1 && !j->res->skip && !j->res->err)
+		j->res->windows_freefrag++;
+	while (nheld--)
+		close(held[nheld]);
+	return dfd;
+}
+
 /* One window: 0 moved or nothing to do, 1 end of the file, <0 error. */
 static int do_window(struct job *j, uint64_t s, uint64_t t,
 		     struct e4d_move_opts *mo)
 {
-	uint64_t blocks, runs_o, need, before = j->res->mv.moved;
+	uint64_t blocks, runs_o, before = j->res->mv.moved;
 	int dfd, ret;
 
 	ret = e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el);
@@ -179,44 +241,11 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 	if (runs_o <= 1 || runs_o <= e4d_ideal_extents(&j->fs->geom, blocks))
 		return 0;
 	j->res->windows++;
-	need = blocks * j->bs;
-	if (need + reserve_bytes(j) > avail_bytes(j)) {
-		if (!j->res->skip)
-			j->res->skip = E4D_SKIP_NOSPACE;
+	dfd = get_donor(j, s, t, runs_o, blocks);
+	if (dfd < -1)
+		return -1;
+	if (dfd < 0)
 		return 0;
-	}
-	dfd = donor_open(j);
-	if (dfd < 0) {
-		if (dfd == -ENOSPC || dfd == -EDQUOT) {
-			j->res->skip = E4D_SKIP_NOSPACE;
-			return 0;
-		}
-		if (skip_of_open_error(dfd) == E4D_SKIP_PERM) {
-			j->res->skip = E4D_SKIP_PERM;
-			return 0;
-		}
-		return fail(j, dfd, "donor") - 1;
-	}
-	ret = donor_alloc(j, dfd, s, t);
-	if (ret == -ENOSPC || ret == -EDQUOT) {
-		j->res->skip = E4D_SKIP_NOSPACE;
-		ret = 0;
-		goto out_close;
-	}
-	if (ret < 0) {
-		ret = fail(j, ret, "fallocate") - 1;
-		goto out_close;
-	}
-	ret = e4d_fiemap_read(j->ctx, dfd, j->bs, 0, &j->del);
-	if (ret < 0) {
-		ret = fail(j, ret, "donor FIEMAP") - 1;
-		goto out_close;
-	}
-	if (!donor_is_better(j, s, t, runs_o, blocks)) {
-		j->res->windows_freefrag++;
-		ret = 0;
-		goto out_close;
-	}
 	ret = e4d_move_window(j->ctx, j->fd, dfd, &j->el, &j->del, s, t, mo,
 			      &j->res->mv);
 	if (j->res->mv.moved > before)
@@ -233,7 +262,6 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 			fail(j, ret, "EXT4_IOC_MOVE_EXT");
 		ret = -1;
 	}
-out_close:
 	close(dfd);
 	return ret;
 }

@@ -138,3 +138,81 @@ ts_golden() {
 	fi
 	diff -u "$exp" "$got"
 }
+
+# ---- defragmentation helpers (tests/ts/defrag) ----
+
+# ts_sums DIR: "md5  path" of every regular file below DIR, sorted
+ts_sums() {
+	(cd "$1" && find . -xdev -type f -print0 | sort -z |
+		xargs -0r md5sum)
+}
+
+# ts_layout FILE: the logical mapping without physical addresses, one
+# "start end flag" line per run (flag u: unwritten, d: data); holes are the
+# gaps. Defragmentation must leave it unchanged.
+ts_layout() {
+	filefrag -v "$1" | awk '
+	/^ *[0-9]+:/ {
+		gsub(/[.:]/, " ")
+		s = $2; e = $3 + 1; f = ($0 ~ /unwritten/) ? "u" : "d"
+		if (n && s == pe && f == pf) { pe = e; next }
+		if (n) print ps, pe, pf
+		ps = s; pe = e; pf = f; n = 1
+	}
+	END { if (n) print ps, pe, pf }'
+}
+
+# ts_layouts DIR: ts_layout of every regular file below DIR
+ts_layouts() {
+	local f
+	find "$1" -xdev -type f | sort | while read -r f; do
+		echo "== ${f#"$1"}"
+		ts_layout "$f"
+	done
+}
+
+# ts_extents_list DIR: "extents path" of every regular file below DIR
+ts_extents_list() {
+	local f
+	find "$1" -xdev -type f | sort | while read -r f; do
+		echo "$(ts_filefrag "$f") ${f#"$1"}"
+	done
+}
+
+# ts_not_worse BEFORE AFTER: no file has more extents after than before
+ts_not_worse() {
+	join -j 2 <(sort -k2 "$1") <(sort -k2 "$2") |
+		awk '$3 > $2 { print "worse: " $0; bad = 1 } END { exit bad }'
+}
+
+# ts_used MNT: used 1 KiB blocks as df counts them
+ts_used() {
+	df -k --output=used "$1" | tail -1 | tr -d ' '
+}
+
+# ts_remount_fsck: unmount TS_MNT, e2fsck -fn TS_DEV, mount it again
+ts_remount_fsck() {
+	local rc=0
+	umount "$TS_MNT" || return 1
+	ts_fsck "$TS_DEV" || rc=1
+	mount -t ext4 "$TS_DEV" "$TS_MNT" || return 1
+	return $rc
+}
+
+# ts_fill_holes DIR: fill the free space with 64 KiB files in DIR/.fill and
+# delete every other one, so what is written next comes out in pieces;
+# "rm -rf DIR/.fill" frees the rest again.
+ts_fill_holes() {
+	local dir=$1 avail n
+	mkdir -p "$dir/.fill"
+	avail=$(df -B64K --output=avail "$dir" | tail -1)
+	n=$((avail - 16))
+	[ "$n" -gt 0 ] || return 1
+	fio --name=fill --directory="$dir/.fill" --nrfiles="$n" \
+		--filesize=64k --bs=64k --rw=write --ioengine=psync \
+		--output=/dev/null >/dev/null 2>&1 || true
+	sync
+	find "$dir/.fill" -type f | sort | awk 'NR % 2 == 0' |
+		xargs -r rm -f
+	sync
+}
