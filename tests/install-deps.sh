@@ -5,7 +5,7 @@ set -eu
 pkgs=(
 	build-essential autoconf pkg-config
 	libext2fs-dev comerr-dev libmount-dev libblkid-dev libsmartcols-dev
-	libcmocka-dev
+	libcmocka-dev python3-prometheus-client
 	e2fsprogs util-linux fio jq xfsprogs btrfs-progs attr acl
 )
 missing=()

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * config.c - /etc/e4defrag2.conf: strict "key = value" lines.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e4d/config.h"
+#include "e4d/e4d.h"
+#include "e4d/state.h"
+
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned int d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		d = s[i] - '0';
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* number followed by at most one unit letter from @units (scale @mult) */
+static int parse_scaled(const char *s, const char *units,
+			const uint64_t *mult, uint64_t dflt, uint64_t *out)
+{
+	size_t len = strlen(s);
+	uint64_t v, m = dflt;
+	const char *u;
+
+	if (len && !isdigit((unsigned char)s[len - 1])) {
+		u = strchr(units, s[len - 1]);
+		if (!u || !*u)
+			return -EINVAL;
+		m = mult[u - units];
+		len--;
+	}
+	if (parse_u64(s, len, &v))
+		return -EINVAL;
+	if (v && m > UINT64_MAX / v)
+		return -EINVAL;
+	*out = v * m;
+	return 0;
+}
+
+int e4d_parse_duration(const char *s, uint64_t *sec)
+{
+	static const uint64_t mult[] = { 1, 60, 3600, 86400 };
+
+	return parse_scaled(s, "smhd", mult, 1, sec);
+}
+
+int e4d_parse_rate(const char *s, uint64_t *bytes_per_sec)
+{
+	static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30 };
+
+	return parse_scaled(s, "KMG", mult, 1ull << 20, bytes_per_sec);
+}
+
+int e4d_parse_bool(const char *s, bool *val)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*val = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*val = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *const busy_names[] = {
+	[E4D_BUSY_SKIP] = "skip",
+	[E4D_BUSY_YIELD] = "yield",
+	[E4D_BUSY_IGNORE] = "ignore",
+};
+
+int e4d_parse_busy(const char *s, enum e4d_busy *busy)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(busy_names) / sizeof(busy_names[0]); i++) {
+		if (!strcmp(s, busy_names[i])) {
+			*busy = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *e4d_busy_name(enum e4d_busy busy)
+{
+	if ((size_t)busy >= sizeof(busy_names) / sizeof(busy_names[0]))
+		return "?";
+	return busy_names[busy];
+}
+
+int e4d_config_init(struct e4d_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->time_budget = 2 * 3600;
+	cfg->max_rate = 50ull << 20;
+	cfg->min_age = 3600;
+	cfg->busy = E4D_BUSY_SKIP;
+	cfg->threshold = 10.0;
+	cfg->state_dir = strdup(E4D_STATE_DIR);
+	return cfg->state_dir ? 0 : -ENOMEM;
+}
+
+void e4d_config_free(struct e4d_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nfilesystems; i++)
+		free(cfg->filesystems[i]);
+	free(cfg->filesystems);
+	free(cfg->state_dir);
+	free(cfg->prometheus_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool path_is_ok(const char *v)
+{
+	return v[0] == '/' && strlen(v) < PATH_MAX;
+}
+
+static int set_path(char **dst, const char *v)
+{
+	char *p = strdup(v);
+
+	if (!p)
+		return -ENOMEM;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+static int add_fs(struct e4d_config *cfg, const char *v)
+{
+	char **n, *p;
+
+	p = strdup(v);
+	if (!p)
+		return -ENOMEM;
+	n = realloc(cfg->filesystems, (cfg->nfilesystems + 1) * sizeof(*n));
+	if (!n) {
+		free(p);
+		return -ENOMEM;
+	}
+	n[cfg->nfilesystems++] = p;
+	cfg->filesystems = n;
+	return 0;
+}
+
+static int parse_threshold(const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || *end || !isfinite(d) || d < 0 || d > 100)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+enum key_id {
+	K_FILESYSTEM, K_TIME_BUDGET, K_MAX_RATE, K_MIN_AGE, K_BUSY,
+	K_NONROT, K_THRESHOLD, K_STATE_DIR, K_PROMETHEUS, K_NR
+};
+
+static const char *const key_names[K_NR] = {
+	[K_FILESYSTEM] = "filesystem",
+	[K_TIME_BUDGET] = "time-budget",
+	[K_MAX_RATE] = "max-rate",
+	[K_MIN_AGE] = "min-age",
+	[K_BUSY] = "busy",
+	[K_NONROT] = "include-nonrotational",
+	[K_THRESHOLD] = "threshold",
+	[K_STATE_DIR] = "state-dir",
+	[K_PROMETHEUS] = "prometheus-file",
+};
+
+static const char *const key_expect[K_NR] = {
+	[K_FILESYSTEM] = "an absolute path",
+	[K_TIME_BUDGET] = "a duration such as 90m, 2h or 0",
+	[K_MAX_RATE] = "MiB/s, or a number with K, M or G, or 0",
+	[K_MIN_AGE] = "a duration such as 30m, 1d or 0",
+	[K_BUSY] = "skip, yield or ignore",
+	[K_NONROT] = "yes or no",
+	[K_THRESHOLD] = "a number from 0 to 100",
+	[K_STATE_DIR] = "an absolute path",
+	[K_PROMETHEUS] = "an absolute path ending in .prom, or none",
+};
+
+/* Return: 0, -EINVAL (bad value) or -ENOMEM. */
+static int apply(struct e4d_config *cfg, enum key_id k, const char *v)
+{
+	size_t len = strlen(v);
+
+	switch (k) {
+	case K_FILESYSTEM:
+		return path_is_ok(v) ? add_fs(cfg, v) : -EINVAL;
+	case K_TIME_BUDGET:
+		return e4d_parse_duration(v, &cfg->time_budget);
+	case K_MAX_RATE:
+		return e4d_parse_rate(v, &cfg->max_rate);
+	case K_MIN_AGE:
+		return e4d_parse_duration(v, &cfg->min_age);
+	case K_BUSY:
+		return e4d_parse_busy(v, &cfg->busy);
+	case K_NONROT:
+		return e4d_parse_bool(v, &cfg->include_nonrotational);
+	case K_THRESHOLD:
+		return parse_threshold(v, &cfg->threshold);
+	case K_STATE_DIR:
+		return path_is_ok(v) ? set_path(&cfg->state_dir, v) : -EINVAL;
+	case K_PROMETHEUS:
+		if (!strcmp(v, "none")) {
+			free(cfg->prometheus_file);
+			cfg->prometheus_file = NULL;
+			return 0;
+		}
+		if (!path_is_ok(v) || len < 6 || strcmp(v + len - 5, ".prom") ||
+		    v[len - 6] == '/')
+			return -EINVAL;
+		return set_path(&cfg->prometheus_file, v);
+	case K_NR:
+		break;
+	}
+	return -EINVAL;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Parse one line (without its newline) in place. Return 0/-EINVAL/-ENOMEM */
+static int parse_line(const struct e4d_ctx *ctx, char *line, const char *name,
+		      unsigned int lineno, struct e4d_config *cfg,
+		      unsigned int *seen)
+{
+	char *key, *eq, *v, *end;
+	size_t i;
+	int ret;
+
+	for (i = 0; line[i]; i++) {
+		if ((unsigned char)line[i] < 0x20 && line[i] != '\t' &&
+		    line[i] != '\r') {
+			e4d_msg(ctx, E4D_ERR, "%s:%u: control character",
+				name, lineno);
+			return -EINVAL;
+		}
+	}
+	key = line;
+	while (is_blank(*key))
+		key++;
+	if (!*key || *key == '#')
+		return 0;
+	eq = strchr(key, '=');
+	if (!eq) {
+		e4d_msg(ctx, E4D_ERR, "%s:%u: expected \"key = value\"",
+			name, lineno);
+		return -EINVAL;
+	}
+	end = eq;
+	while (end > key && is_blank(end[-1]))
+		end--;
+	*end = '\0';
+	v = eq + 1;
+	while (is_blank(*v))
+		v++;
+	end = v + strlen(v);
+	while (end > v && is_blank(end[-1]))
+		end--;
+	*end = '\0';
+
+	for (i = 0; i < K_NR; i++)
+		if (!strcmp(key, key_names[i]))
+			break;
+	if (i == K_NR) {
+		e4d_msg(ctx, E4D_ERR, "%s:%u: unknown key '%s'",
+			name, lineno, key);
+		return -EINVAL;
+	}
+	if (i != K_FILESYSTEM && (*seen & (1u << i))) {
+		e4d_msg(ctx, E4D_ERR, "%s:%u: '%s' given twice",
+			name, lineno, key);
+		return -EINVAL;
+	}
+	*seen |= 1u << i;
+	if (!*v) {
+		e4d_msg(ctx, E4D_ERR, "%s:%u: '%s' has no value, expected %s",
+			name, lineno, key, key_expect[i]);
+		return -EINVAL;
+	}
+	ret = apply(cfg, i, v);
+	if (ret == -EINVAL)
+		e4d_msg(ctx, E4D_ERR, "%s:%u: bad %s '%s': expected %s",
+			name, lineno, key, v, key_expect[i]);
+	return ret;
+}
+
+int e4d_config_parse(const struct e4d_ctx *ctx, const char *text,
+		     const char *name, struct e4d_config *cfg)
+{
+	unsigned int lineno = 0, seen = 0;
+	char *copy, *line, *next;
+	int ret = 0, r;
+
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	for (line = copy; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else if (!*line)
+			break;
+		lineno++;
+		r = parse_line(ctx, line, name, lineno, cfg, &seen);
+		if (r == -ENOMEM) {
+			ret = r;
+			break;
+		}
+		if (r && !ret)
+			ret = r;
+	}
+	free(copy);
+	return ret;
+}
+
+int e4d_config_load(const struct e4d_ctx *ctx, const char *path,
+		    struct e4d_config *cfg)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e4d_msg(ctx, E4D_ERR, "%s: not a regular file", path);
+		ret = -EINVAL;
+		goto out_close;
+	}
+	if (st.st_size > E4D_CONFIG_MAX_SIZE) {
+		e4d_msg(ctx, E4D_ERR, "%s: larger than %u bytes", path,
+			E4D_CONFIG_MAX_SIZE);
+		ret = -EFBIG;
+		goto out_close;
+	}
+	buf = malloc(E4D_CONFIG_MAX_SIZE + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (len <= E4D_CONFIG_MAX_SIZE) {
+		n = read(fd, buf + len, E4D_CONFIG_MAX_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out_free;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	if (len > E4D_CONFIG_MAX_SIZE) {
+		e4d_msg(ctx, E4D_ERR, "%s: larger than %u bytes", path,
+			E4D_CONFIG_MAX_SIZE);
+		ret = -EFBIG;
+		goto out_free;
+	}
+	if (memchr(buf, '\0', len)) {
+		e4d_msg(ctx, E4D_ERR, "%s: contains a NUL byte", path);
+		ret = -EINVAL;
+		goto out_free;
+	}
+	buf[len] = '\0';
+	ret = e4d_config_parse(ctx, buf, path, cfg);
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}

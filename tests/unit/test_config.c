@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_config.c - /etc/e4defrag2.conf parsing, values and errors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "e4d/config.h"
+#include "e4d/e4d.h"
+
+struct msgs {
+	char text[4096];
+	int n;
+};
+
+static void collect(void *arg, enum e4d_level level, const char *msg)
+{
+	struct msgs *m = arg;
+	size_t len = strlen(m->text);
+
+	snprintf(m->text + len, sizeof(m->text) - len, "%s\n", msg);
+	m->n++;
+}
+
+static void ctx_setup(struct e4d_ctx *ctx, struct msgs *m)
+{
+	e4d_ctx_init(ctx);
+	memset(m, 0, sizeof(*m));
+	ctx->msg = collect;
+	ctx->msg_arg = m;
+}
+
+/* Parse @text into a fresh config; return the result, messages in @m. */
+static int parse(const char *text, struct e4d_config *cfg, struct msgs *m)
+{
+	struct e4d_ctx ctx;
+
+	ctx_setup(&ctx, m);
+	assert_int_equal(e4d_config_init(cfg), 0);
+	return e4d_config_parse(&ctx, text, "t.conf", cfg);
+}
+
+static void test_defaults(void **state)
+{
+	struct e4d_config cfg;
+	struct msgs m;
+
+	assert_int_equal(parse("", &cfg, &m), 0);
+	assert_int_equal(cfg.nfilesystems, 0);
+	assert_int_equal(cfg.time_budget, 7200);
+	assert_int_equal(cfg.max_rate, 50u << 20);
+	assert_int_equal(cfg.min_age, 3600);
+	assert_int_equal(cfg.busy, E4D_BUSY_SKIP);
+	assert_false(cfg.include_nonrotational);
+	assert_true(cfg.threshold == 10.0);
+	assert_string_equal(cfg.state_dir, "/var/lib/e4defrag2");
+	assert_null(cfg.prometheus_file);
+	assert_int_equal(m.n, 0);
+	e4d_config_free(&cfg);
+}
+
+static void test_every_key(void **state)
+{
+	static const char text[] =
+		"# comment\n"
+		"\n"
+		"   # indented comment\n"
+		"filesystem = /\n"
+		"filesystem=/srv/my data\n"
+		"\ttime-budget\t=  90m  \n"
+		"max-rate = 512K\r\n"
+		"min-age = 2d\n"
+		"busy = yield\n"
+		"include-nonrotational = Yes\n"
+		"threshold = 12.5\n"
+		"state-dir = /tmp/st\n"
+		"prometheus-file = /var/lib/prometheus/node-exporter/e4defrag2.prom";
+	struct e4d_config cfg;
+	struct msgs m;
+
+	assert_int_equal(parse(text, &cfg, &m), 0);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(cfg.nfilesystems, 2);
+	assert_string_equal(cfg.filesystems[0], "/");
+	assert_string_equal(cfg.filesystems[1], "/srv/my data");
+	assert_int_equal(cfg.time_budget, 90 * 60);
+	assert_int_equal(cfg.max_rate, 512 * 1024);
+	assert_int_equal(cfg.min_age, 2 * 86400);
+	assert_int_equal(cfg.busy, E4D_BUSY_YIELD);
+	assert_true(cfg.include_nonrotational);
+	assert_true(cfg.threshold == 12.5);
+	assert_string_equal(cfg.state_dir, "/tmp/st");
+	assert_string_equal(cfg.prometheus_file,
+			    "/var/lib/prometheus/node-exporter/e4defrag2.prom");
+	e4d_config_free(&cfg);
+
+	assert_int_equal(parse("prometheus-file = /a/x.prom\n"
+			       "busy = ignore\nthreshold = 0\n", &cfg, &m), 0);
+	assert_int_equal(cfg.busy, E4D_BUSY_IGNORE);
+	assert_true(cfg.threshold == 0);
+	e4d_config_free(&cfg);
+	assert_int_equal(parse("prometheus-file = none\n", &cfg, &m), 0);
+	assert_null(cfg.prometheus_file);
+	e4d_config_free(&cfg);
+}
+
+/* Each bad line alone: -EINVAL and one message naming line 2. */
+static void test_errors(void **state)
+{
+	static const char *const bad[] = {
+		"no equals sign",
+		"= value without key",
+		"unknown-key = 1",
+		"Max-Rate = 5",
+		"time-budget =",
+		"time-budget = 2 h",
+		"time-budget = -1",
+		"time-budget = 1y",
+		"time-budget = 99999999999999999999",
+		"time-budget = 999999999999999999d",
+		"max-rate = 1.5",
+		"max-rate = 5MiB",
+		"max-rate = 0x10",
+		"min-age = h",
+		"busy = wait",
+		"busy = Skip",
+		"include-nonrotational = maybe",
+		"threshold = 101",
+		"threshold = -1",
+		"threshold = nan",
+		"threshold = 1e1x",
+		"threshold = inf",
+		"filesystem = relative/path",
+		"state-dir = var/lib",
+		"prometheus-file = /var/lib/x.txt",
+		"prometheus-file = /var/lib/.prom/",
+		"prometheus-file = relative.prom",
+		"busy = skip\x01",
+	};
+	struct e4d_config cfg;
+	struct msgs m;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "# ok\n%s\nfilesystem = /\n",
+			 bad[i]);
+		if (parse(text, &cfg, &m) != -EINVAL || m.n != 1 ||
+		    strncmp(m.text, "t.conf:2: ", 10))
+			fail_msg("line '%s': %d message(s): %s", bad[i], m.n,
+				 m.text);
+		e4d_config_free(&cfg);
+	}
+}
+
+static void test_duplicates_and_all_errors(void **state)
+{
+	struct e4d_config cfg;
+	struct msgs m;
+
+	assert_int_equal(parse("busy = skip\nbusy = yield\n", &cfg, &m),
+			 -EINVAL);
+	assert_string_equal(m.text, "t.conf:2: 'busy' given twice\n");
+	e4d_config_free(&cfg);
+	/* every bad line is reported, with its number */
+	assert_int_equal(parse("a = 1\nbusy = skip\n\nthreshold = x\n",
+			       &cfg, &m), -EINVAL);
+	assert_int_equal(m.n, 2);
+	assert_non_null(strstr(m.text, "t.conf:1: unknown key 'a'"));
+	assert_non_null(strstr(m.text,
+			       "t.conf:4: bad threshold 'x': expected a number from 0 to 100"));
+	e4d_config_free(&cfg);
+}
+
+static void test_value_parsers(void **state)
+{
+	uint64_t v;
+	bool b;
+
+	assert_int_equal(e4d_parse_duration("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(e4d_parse_duration("45s", &v), 0);
+	assert_int_equal(v, 45);
+	assert_int_equal(e4d_parse_duration("3h", &v), 0);
+	assert_int_equal(v, 10800);
+	assert_int_equal(e4d_parse_duration("", &v), -EINVAL);
+	assert_int_equal(e4d_parse_duration("s", &v), -EINVAL);
+	assert_int_equal(e4d_parse_duration("1hh", &v), -EINVAL);
+	assert_int_equal(e4d_parse_duration("+1", &v), -EINVAL);
+	assert_int_equal(e4d_parse_rate("50", &v), 0);
+	assert_int_equal(v, 50ull << 20);
+	assert_int_equal(e4d_parse_rate("1G", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(e4d_parse_rate("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(e4d_parse_rate("20000000000000G", &v), -EINVAL);
+	assert_int_equal(e4d_parse_rate("5m", &v), -EINVAL);
+	assert_int_equal(e4d_parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(e4d_parse_bool("TRUE", &b), 0);
+	assert_true(b);
+	assert_int_equal(e4d_parse_bool("", &b), -EINVAL);
+	assert_string_equal(e4d_busy_name(E4D_BUSY_YIELD), "yield");
+}
+
+static void test_load(void **state)
+{
+	char dir[] = "/tmp/e4d-cfg.XXXXXX", path[64];
+	struct e4d_config cfg;
+	struct e4d_ctx ctx;
+	struct msgs m;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/e4defrag2.conf", dir);
+	ctx_setup(&ctx, &m);
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	assert_int_equal(e4d_config_load(&ctx, path, &cfg), -ENOENT);
+	assert_int_equal(m.n, 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("max-rate = 7\nmin-age = bad\n", f);
+	fclose(f);
+	assert_int_equal(e4d_config_load(&ctx, path, &cfg), -EINVAL);
+	assert_non_null(strstr(m.text, "e4defrag2.conf:2: bad min-age"));
+	e4d_config_free(&cfg);
+	/* a NUL byte is refused, not silently truncated */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite("busy = skip\n\0x = 1\n", 1, 19, f);
+	fclose(f);
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	assert_int_equal(e4d_config_load(&ctx, path, &cfg), -EINVAL);
+	e4d_config_free(&cfg);
+	/* a directory is not a config file */
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	assert_int_equal(e4d_config_load(&ctx, dir, &cfg), -EINVAL);
+	e4d_config_free(&cfg);
+	/* too large */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 7000; i++)
+		fputs("# padding\n", f);
+	fclose(f);
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	assert_int_equal(e4d_config_load(&ctx, path, &cfg), -EFBIG);
+	e4d_config_free(&cfg);
+	/* the shipped file parses and changes nothing (run from the top) */
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	m.n = 0;
+	assert_int_equal(e4d_config_load(&ctx, 
+			 "misc/e4defrag2/e4defrag2.conf", &cfg), 0);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(cfg.time_budget, 7200);
+	e4d_config_free(&cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_duplicates_and_all_errors),
+		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
