@@ -51,7 +51,9 @@ run_ts() {
 		[ -n "${TS_ONLY:-}" ] && [ "$TS_ONLY" != "${t#tests/ts/}" ] &&
 			continue
 		log=$logdir/${name//\//_}.log
-		timeout -k 30 "${TS_TIMEOUT:-900}" bash "$t" >"$log" 2>&1
+		# from tests/out/, so stray files (fio state) stay out of the tree
+		(cd "$logdir" && timeout -k 30 "${TS_TIMEOUT:-900}" \
+			bash "$top/$t") >"$log" 2>&1
 		rc=$?
 		case $rc in
 		0)  pass=$((pass + 1)); echo "PASS: ts/$name" ;;
