@@ -359,8 +359,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	if (!res->err && !res->windows_moved && !res->skip)
 		res->skip = res->windows_freefrag ? E4D_SKIP_FREEFRAG :
 			    E4D_SKIP_NOGAIN;
-	if (res->windows_moved && res->skip != E4D_SKIP_STOPPED)
-		res->skip = E4D_SKIP_NONE;
+	/* with windows moved, a skip reason says why it stopped short */
 out_close:
 	if (j.fd >= 0) {
 		ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_NORMAL);

@@ -119,8 +119,12 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 			continue;
 		}
 		if (is_busy(ret) && tries < o->busy_retries) {
+			/* dirty or mapped pages (mmap writers) pin folios:
+			 * write them back, give the writer a moment
+			 */
 			tries++;
 			w->st->retries++;
+			w->ctx->ops->fsync(w->fd);
 			w->ctx->ops->nap(nap);
 			nap = nap ? nap * 2 : 0;
 			continue;
@@ -193,8 +197,8 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	const struct e4d_move_opts *o = w->o;
 	uint64_t chunk = o->chunk && o->chunk < E4D_MOVE_CHUNK ?
 			 o->chunk : E4D_MOVE_CHUNK;
+	int ret, busy = 0;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < donor->n; i++) {
 		const struct e4d_extent *d = &donor->v[i];
@@ -209,12 +213,14 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 			if (w->buf)
 				prefetch(w, orig, s, s + n);
 			ret = move_chunk(w, s, n);
-			if (ret)
+			if (is_busy(ret))
+				busy = ret;	/* leave it, go on */
+			else if (ret)
 				return ret;
 			s += n;
 		}
 	}
-	return 0;
+	return busy;
 }
 
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,

@@ -468,11 +468,12 @@ static void account(struct run *r, const struct e4d_cand *c,
 		r->ext_before += res->ext_before;
 		r->ext_after += res->ext_after;
 		progress_clear(r);
-		e4d_msg(&cli->ctx, E4D_INFO, "%s: extents %llu -> %llu (%s)%s",
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: extents %llu -> %llu (%s)%s%s",
 			c->path, (unsigned long long)res->ext_before,
 			(unsigned long long)res->ext_after,
 			human(res->bytes, b, sizeof(b)),
-			res->skip == E4D_SKIP_STOPPED ? ", interrupted" : "");
+			res->skip ? ", stopped short: " : "",
+			res->skip ? e4d_skip_text(res->skip) : "");
 	} else if (!res->err) {
 		r->skipped[res->skip]++;
 		if (res->skip == E4D_SKIP_UNMOVABLE && res->why < 16)

@@ -319,9 +319,31 @@ static void test_busy_bounded(void **state)
 					 &st), -EBUSY);
 	assert_int_equal(F.ncalls, 4);	/* first try + 3 retries */
 	assert_int_equal(F.naps, 3);
+	assert_int_equal(F.fsyncs, 1 + 3 + 1);	/* before, per retry, after */
 	assert_int_equal(st.moved, 0);
 	/* the cache is still cleaned up after a failure */
 	assert_true(F.ndrops >= 1);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
+static void test_busy_chunk_left(void **state)
+{
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+	int i;
+
+	/* the first chunk stays busy; the second one is still moved */
+	one(&o, &d, 40000);
+	for (i = 0; i < 4; i++)
+		F.r[i] = (struct reply){ -EBUSY, 0 };
+	F.nr = 4;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 1 << 20, &mo,
+					 &st), -EBUSY);
+	assert_int_equal(F.ncalls, 5);
+	assert_int_equal(F.calls[4].orig_start, 32768);
+	assert_int_equal(st.moved, 40000 - 32768);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
@@ -483,6 +505,7 @@ int main(void)
 		cmocka_unit_test_setup(test_window_clips, reset),
 		cmocka_unit_test_setup(test_partial_moves, reset),
 		cmocka_unit_test_setup(test_busy_bounded, reset),
+		cmocka_unit_test_setup(test_busy_chunk_left, reset),
 		cmocka_unit_test_setup(test_enospc, reset),
 		cmocka_unit_test_setup(test_enodata_and_truncate, reset),
 		cmocka_unit_test_setup(test_stop, reset),

@@ -32,7 +32,7 @@ struct e4d_defrag_opts {
 };
 
 struct e4d_defrag_result {
-	enum e4d_skip skip;	/* E4D_SKIP_NONE: moved, maybe in part */
+	enum e4d_skip skip;	/* why nothing, or not all, was moved */
 	enum e4d_why why;	/* with E4D_SKIP_UNMOVABLE */
 	int err;		/* negative errno: the file failed */
 	const char *what;	/* with err: the step that failed */

@@ -60,8 +60,10 @@ struct e4d_move_stats {
  *
  * Return: 0 when the window was moved, E4D_MOVE_EOD when the file ended
  * before it (truncated meanwhile), E4D_MOVE_STOPPED when *o->stop was
- * set, or a negative errno (-EBUSY after the retries, -ENOSPC, ...);
- * blocks moved before an error stay moved and are counted in @st.
+ * set, or a negative errno (-ENOSPC, ...); blocks moved before an error
+ * stay moved and are counted in @st. A chunk still busy after the retries
+ * (each after an fsync and a growing nap) is left as it is and the next
+ * one tried; -EBUSY is then returned at the end.
  */
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 		    const struct e4d_extents *orig,
