@@ -88,11 +88,13 @@ struct mext_map {
 };
 
 struct mext_ctx {
+	struct file	*o_filp;
 	struct inode	*orig;
 	struct inode	*donor;
 	ext4_lblk_t	o_blk;		/* step start, original file */
 	ext4_lblk_t	d_blk;		/* step start, donor file */
 	ext4_lblk_t	len;		/* step length, blocks */
+	ext4_lblk_t	ra_end;		/* readahead issued up to here */
 	bool		unwritten;	/* the original range is unwritten */
 	struct mext_map	plan[2];	/* [0] original, [1] donor */
 	struct mext_map	now[2];		/* the same, looked up under locks */
@@ -681,6 +683,30 @@ static int mext_check(struct inode *orig, struct inode *donor, __u64 o_start,
 	return 0;
 }
 
+/*
+ * Start reading the original file's data up to two steps ahead, so that
+ * the reads of the next step overlap the work on this one.  Called with
+ * only i_rwsem held: readahead takes the invalidate_lock and folio locks
+ * itself.  Cached folios are skipped; for holes it just zeroes folios.
+ */
+static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
+{
+	struct inode *inode = ctx->orig;
+	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
+	ext4_lblk_t step = MEXT_STEP_BYTES >> inode->i_blkbits;
+	ext4_lblk_t from = max(ctx->o_blk, ctx->ra_end);
+	ext4_lblk_t to = min_t(u64, end, (u64)ctx->o_blk + 2 * step);
+	DEFINE_READAHEAD(ractl, ctx->o_filp, &ctx->o_filp->f_ra,
+			 inode->i_mapping, from >> shift);
+
+	/* in batches of a step, not a few blocks at a time */
+	if (from >= to || (to - from < step && to != end))
+		return;
+	page_cache_ra_unbounded(&ractl,
+				((to - 1) >> shift) - (from >> shift) + 1, 0);
+	ctx->ra_end = to;
+}
+
 static int mext_flush(struct inode *inode, __u64 blk, __u64 len)
 {
 	loff_t start = blk << inode->i_blkbits;
@@ -738,6 +764,7 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 		kvfree(ctx);
 		return -ENOMEM;
 	}
+	ctx->o_filp = o_filp;
 	ctx->orig = orig;
 	ctx->donor = donor;
 
@@ -762,6 +789,7 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 	while (ctx->o_blk < end) {
 		ext4_lblk_t skip = 0, done = 0;
 
+		mext_readahead(ctx, end);
 		/*
 		 * The invalidate_lock is held for one step only, so that page
 		 * faults on the files wait for one step, not for the call.
