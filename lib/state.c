@@ -81,7 +81,7 @@ static const struct {
 	  UINT32_MAX },
 	{ "mkfs_time", offsetof(struct e4d_state, id.mkfs_time),
 	  UINT64_MAX },
-	F(next_ino, UINT32_MAX),
+	F(next_ino, (uint64_t)UINT32_MAX + 1),
 	F(passes, UINT64_MAX),
 	F(last_start, UINT64_MAX),
 	F(last_end, UINT64_MAX),

@@ -164,7 +164,7 @@ static void test_parse_strict(void **state)
 		{ "passes", "passes 1\nextra 2\n", -EINVAL },
 		{ "passes", "passes\n", -EINVAL },
 		{ "last_exit", "last_exit 256\n", -EINVAL },
-		{ "next_ino", "next_ino 4294967296\n", -EINVAL },
+		{ "next_ino", "next_ino 4294967297\n", -EINVAL },
 		{ "last_result", "last_result great\n", -EINVAL },
 		{ "last_end", "last_end 1\n", -EINVAL },
 		{ "bytes_moved ", "bytes_moved 99999999999999\n", -EINVAL },
