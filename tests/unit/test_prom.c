@@ -77,7 +77,7 @@ static int count(const char *t, const char *what)
 {
 	int n = 0;
 
-	for (; (t = strstr(t, what)); t++)
+	for (t = strstr(t, what); t; t = strstr(t + 1, what))
 		n++;
 	return n;
 }

@@ -220,7 +220,7 @@ static void test_save_load(void **state)
 	assert_int_equal(got.passes, 4);
 	d = opendir(f->dir);
 	assert_non_null(d);
-	while ((de = readdir(d)))
+	for (de = readdir(d); de; de = readdir(d))
 		n += de->d_name[0] != '.';
 	closedir(d);
 	assert_int_equal(n, 1);
