@@ -18,8 +18,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <ext2fs/ext2fs.h>
+
 #include "e4d/atomicfile.h"
 #include "e4d/e4d.h"
+#include "e4d/fsinfo.h"
 #include "e4d/lock.h"
 #include "e4d/state.h"
 
@@ -382,6 +385,54 @@ static void test_atomic_write(void **state)
 	close(dfd);
 }
 
+/* mkfs an image at a fixed time, read its identity through libext2fs */
+static int image_id(struct fixture *f, const char *size, const char *time,
+		    struct e4d_fs_id *id)
+{
+	char img[128], cmd[512];
+	struct e4d_fs fs;
+	ext2_filsys e2;
+	int ret;
+
+	snprintf(img, sizeof(img), "%s/img", f->dir);
+	snprintf(cmd, sizeof(cmd), "rm -f %s && E2FSPROGS_FAKE_TIME=%s "
+		 "mkfs.ext4 -q -F -U %s %s %s >/dev/null 2>&1",
+		 img, time, UUID, img, size);
+	if (system(cmd))
+		return -1;
+	if (ext2fs_open(img, 0, 0, 0, unix_io_manager, &e2))
+		return -1;
+	memset(&fs, 0, sizeof(fs));
+	strcpy(fs.uuid, UUID);
+	fs.e2fs = (struct struct_ext2_filsys *)e2;
+	ret = e4d_fs_id_get(&fs, id);
+	ext2fs_close_free(&e2);
+	return ret;
+}
+
+static void test_fs_id(void **state)
+{
+	struct fixture *f = *state;
+	struct e4d_fs_id a, b;
+	struct e4d_fs fs;
+
+	if (system("command -v mkfs.ext4 >/dev/null 2>&1"))
+		skip();
+	assert_int_equal(image_id(f, "8M", "1600000000", &a), 0);
+	assert_string_equal(a.uuid, UUID);
+	assert_int_equal(a.mkfs_time, 1600000000);
+	assert_int_equal(a.blocks_count, 8192);	/* 1 KiB blocks at 8 MiB */
+	assert_true(a.inodes_count > 0);
+	/* recreated with the same UUID and size: only the time differs */
+	assert_int_equal(image_id(f, "8M", "1600000100", &b), 0);
+	assert_int_equal(b.blocks_count, a.blocks_count);
+	assert_int_equal(b.mkfs_time, 1600000100);
+	/* without device access there is no identity */
+	memset(&fs, 0, sizeof(fs));
+	strcpy(fs.uuid, UUID);
+	assert_int_equal(e4d_fs_id_get(&fs, &a), -EACCES);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -395,6 +446,7 @@ int main(void)
 		T(test_untrusted),
 		T(test_lock),
 		T(test_atomic_write),
+		T(test_fs_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
