@@ -7,6 +7,7 @@ pkgs=(
 	libext2fs-dev comerr-dev libmount-dev libblkid-dev libsmartcols-dev
 	libcmocka-dev python3-prometheus-client
 	e2fsprogs util-linux fio jq xfsprogs btrfs-progs attr acl
+	debhelper dpkg-dev lintian systemd bash-completion patch
 )
 missing=()
 for p in "${pkgs[@]}"; do
