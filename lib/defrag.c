@@ -272,8 +272,8 @@ static uint64_t window_blocks(struct job *j)
 	uint64_t avail = avail_bytes(j), reserve = reserve_bytes(j);
 
 	/* a file larger than the free space goes window by window */
-	if (avail > reserve && (avail - reserve) / 2 < w)
-		w = (avail - reserve) / 2;
+	if (avail > reserve && avail - reserve < w)
+		w = avail - reserve;
 	w &= ~(MIB - 1);
 	if (w < MIB)
 		w = MIB;

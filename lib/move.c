@@ -4,8 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e4d/e4d.h"
@@ -37,6 +39,14 @@ uint64_t e4d_runs_in(const struct e4d_extents *el, uint64_t start,
 	return runs;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 struct window {
 	const struct e4d_ctx *ctx;
 	const struct e4d_move_opts *o;
@@ -47,7 +57,7 @@ struct window {
 	uint64_t start, end;	/* blocks */
 	unsigned char *resident;	/* per page of the window, or NULL */
 	size_t npages;
-	char *buf;
+	bool tricks;		/* pre-read and drop */
 };
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -55,32 +65,123 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Read the written data of [s, t) in E4D_READ_SIZE pieces. */
+/* The pieces of written data to read ahead, and who takes the next. */
+struct pieces {
+	struct window *w;
+	off_t *off;
+	size_t *len;
+	size_t n;
+	size_t next;		/* atomic */
+	uint64_t bytes;		/* atomic */
+};
+
+static int add_piece(struct pieces *p, size_t *cap, off_t off, size_t len)
+{
+	if (p->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		off_t *o = realloc(p->off, c * sizeof(*o));
+		size_t *l;
+
+		if (!o)
+			return -ENOMEM;
+		p->off = o;
+		l = realloc(p->len, c * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		p->len = l;
+		*cap = c;
+	}
+	p->off[p->n] = off;
+	p->len[p->n++] = len;
+	return 0;
+}
+
+/* Written ranges of [s, t), logically contiguous extents joined, cut in
+ * E4D_READ_SIZE pieces.
+ */
+static int make_pieces(struct pieces *p, const struct e4d_extents *orig,
+		       unsigned int bs, uint64_t s, uint64_t t)
+{
+	size_t i = 0, cap = 0;
+
+	while (i < orig->n) {
+		const struct e4d_extent *e = &orig->v[i];
+		uint64_t a = e->lblk, b = e->lblk + e->len;
+		off_t off, endb;
+
+		if (e->flags & E4D_EXT_UNWRITTEN) {
+			i++;
+			continue;
+		}
+		for (i++; i < orig->n && orig->v[i].lblk == b &&
+		     !(orig->v[i].flags & E4D_EXT_UNWRITTEN); i++)
+			b += orig->v[i].len;
+		if (a < s)
+			a = s;
+		if (b > t)
+			b = t;
+		if (a >= b)
+			continue;
+		for (off = (off_t)a * bs, endb = (off_t)b * bs; off < endb;
+		     off += E4D_READ_SIZE)
+			if (add_piece(p, &cap, off,
+				      min64(E4D_READ_SIZE, endb - off)) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+static void *read_pieces(void *arg)
+{
+	struct pieces *p = arg;
+	char *buf = malloc(E4D_READ_SIZE);
+	size_t k;
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		ssize_t r;
+
+		k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (k >= p->n)
+			break;
+		r = p->w->ctx->ops->pread(p->w->fd, buf, p->len[k], p->off[k]);
+		if (r > 0)
+			__atomic_fetch_add(&p->bytes, r, __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Read the written data of [s, t) into the page cache, by several threads
+ * at once: under POSIX_FADV_RANDOM the kernel reads no more than the
+ * device's readahead size per step, so one reader waits on every step.
+ */
 static void prefetch(struct window *w, const struct e4d_extents *orig,
 		     uint64_t s, uint64_t t)
 {
-	size_t i;
+	unsigned int nr = w->o->readers ? w->o->readers : E4D_READERS;
+	struct pieces p = { .w = w };
+	pthread_t th[E4D_READERS_MAX];
+	unsigned int i, started = 0;
 
-	for (i = 0; i < orig->n; i++) {
-		const struct e4d_extent *e = &orig->v[i];
-		uint64_t a = e->lblk > s ? e->lblk : s;
-		uint64_t b = min64(e->lblk + e->len, t);
-		off_t off, endb;
-
-		if (a >= b || (e->flags & E4D_EXT_UNWRITTEN))
-			continue;
-		off = (off_t)a * w->bs;
-		endb = (off_t)b * w->bs;
-		while (off < endb) {
-			size_t n = min64(E4D_READ_SIZE, endb - off);
-			ssize_t r = w->ctx->ops->pread(w->fd, w->buf, n, off);
-
-			if (r <= 0)
-				return;
-			w->st->prefetched += r;
-			off += r;
-		}
+	if (nr > E4D_READERS_MAX)
+		nr = E4D_READERS_MAX;
+	if (make_pieces(&p, orig, w->bs, s, t) == 0 && p.n) {
+		if (nr > p.n)
+			nr = p.n;
+		for (i = 1; i < nr; i++)
+			if (!pthread_create(&th[started], NULL, read_pieces,
+					    &p))
+				started++;
+		read_pieces(&p);
+		for (i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
 	}
+	w->st->prefetched += p.bytes;
+	free(p.off);
+	free(p.len);
 }
 
 static bool is_busy(int err)
@@ -94,6 +195,7 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 	const struct e4d_move_opts *o = w->o;
 	unsigned int tries = 0, nap = o->busy_nap_us;
 	struct stat st;
+	uint64_t t0;
 	int ret;
 
 	while (n) {
@@ -105,7 +207,9 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 		};
 		uint64_t moved;
 
+		t0 = now_ns();
 		ret = w->ctx->ops->move_ext(w->fd, &me);
+		w->st->ns_move += now_ns() - t0;
 		w->st->calls++;
 		moved = me.moved_len < n ? me.moved_len : n;
 		w->st->moved += moved;
@@ -139,25 +243,36 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 	return 0;
 }
 
-/* Drop the window's pages that were not cached before we started. */
-static void drop_ours(struct window *w)
+/*
+ * Write back and drop the pages of blocks [s, t) that were not cached
+ * before we started: the applications' pages stay, ours go.
+ */
+static void drop_ours(struct window *w, uint64_t s, uint64_t t)
 {
 	off_t base = (off_t)w->start * w->bs;
-	size_t i = 0, j;
+	off_t from = (off_t)s * w->bs, to = (off_t)t * w->bs;
+	size_t i, j, pe;
 
+	uint64_t t0 = now_ns();
+
+	w->ctx->ops->sync_range(w->fd, from, to - from);
+	w->st->ns_sync += now_ns() - t0;
 	if (!w->resident) {
-		w->ctx->ops->fadvise(w->fd, base,
-				     (off_t)(w->end - w->start) * w->bs,
+		w->ctx->ops->fadvise(w->fd, from, to - from,
 				     POSIX_FADV_DONTNEED);
-		w->st->dropped += (w->end - w->start) * w->bs;
+		w->st->dropped += to - from;
 		return;
 	}
-	while (i < w->npages) {
+	i = (from - base) / w->psz;
+	pe = (to - base + w->psz - 1) / w->psz;
+	if (pe > w->npages)
+		pe = w->npages;
+	while (i < pe) {
 		if (w->resident[i] & 1) {
 			i++;
 			continue;
 		}
-		for (j = i; j < w->npages && !(w->resident[j] & 1); j++)
+		for (j = i; j < pe && !(w->resident[j] & 1); j++)
 			;
 		w->ctx->ops->fadvise(w->fd, base + (off_t)i * w->psz,
 				     (off_t)(j - i) * w->psz,
@@ -175,6 +290,7 @@ static void cache_before(struct window *w)
 	off_t base = (off_t)w->start * w->bs;
 	off_t len = (off_t)(w->end - w->start) * w->bs;
 	bool any = false;
+	uint64_t t0;
 	size_t i;
 
 	w->npages = (len + w->psz - 1) / w->psz;
@@ -186,41 +302,145 @@ static void cache_before(struct window *w)
 	}
 	for (i = 0; w->resident && i < w->npages && !any; i++)
 		any = w->resident[i] & 1;
+	t0 = now_ns();
 	w->ctx->ops->fsync(w->fd);
+	w->st->ns_sync += now_ns() - t0;
 	if (any || !w->resident)
 		w->ctx->ops->fadvise(w->fd, base, len, POSIX_FADV_DONTNEED);
 }
 
-static int move_all(struct window *w, const struct e4d_extents *orig,
-		    const struct e4d_extents *donor)
+struct chunk {
+	uint64_t s, n;
+};
+
+/* The donor's extents in the window, cut in calls of at most @max. */
+static int plan_chunks(struct window *w, const struct e4d_extents *donor,
+		       uint64_t max, struct chunk **out, size_t *nout)
 {
-	const struct e4d_move_opts *o = w->o;
-	uint64_t chunk = o->chunk && o->chunk < E4D_MOVE_CHUNK ?
-			 o->chunk : E4D_MOVE_CHUNK;
-	int ret, busy = 0;
-	size_t i;
+	struct chunk *v = NULL;
+	size_t n = 0, cap = 0, i;
 
 	for (i = 0; i < donor->n; i++) {
 		const struct e4d_extent *d = &donor->v[i];
 		uint64_t s = d->lblk > w->start ? d->lblk : w->start;
 		uint64_t t = min64(d->lblk + d->len, w->end);
 
-		while (s < t) {
-			uint64_t n = min64(chunk, t - s);
+		for (; s < t; s += min64(max, t - s)) {
+			if (n == cap) {
+				struct chunk *nv;
 
-			if (o->stop && *o->stop)
-				return E4D_MOVE_STOPPED;
-			if (w->buf)
-				prefetch(w, orig, s, s + n);
-			ret = move_chunk(w, s, n);
-			if (is_busy(ret))
-				busy = ret;	/* leave it, go on */
-			else if (ret)
-				return ret;
-			s += n;
+				cap = cap ? cap * 2 : 16;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			v[n++] = (struct chunk){ s, min64(max, t - s) };
 		}
 	}
-	return busy;
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* The read-ahead of the next chunk runs while the ioctl does this one. */
+struct reader {
+	pthread_t th;
+	struct window *w;
+	const struct e4d_extents *orig;
+	uint64_t s, t;
+	bool running;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	uint64_t t0 = now_ns();
+
+	prefetch(r->w, r->orig, r->s, r->t);
+	r->w->st->ns_read += now_ns() - t0;
+	return NULL;
+}
+
+static void reader_start(struct reader *r, uint64_t s, uint64_t t)
+{
+	r->s = s;
+	r->t = t;
+	r->running = !pthread_create(&r->th, NULL, reader_main, r);
+	if (!r->running)
+		reader_main(r);		/* no thread: read it now */
+}
+
+static void reader_join(struct reader *r)
+{
+	if (r->running)
+		pthread_join(r->th, NULL);
+	r->running = false;
+}
+
+/* Chunks [i, end) whose span stays within @max blocks: one batch of
+ * read-ahead and drop, so that small donor extents do not mean small reads.
+ */
+static size_t batch_end(const struct chunk *c, size_t n, size_t i,
+			uint64_t max)
+{
+	size_t k = i + 1;
+
+	while (k < n && c[k].s + c[k].n - c[i].s <= max)
+		k++;
+	return k;
+}
+
+static int move_batch(struct window *w, const struct chunk *c, size_t i,
+		      size_t k, int *busy)
+{
+	int ret;
+
+	for (; i < k; i++) {
+		if (w->o->stop && *w->o->stop)
+			return E4D_MOVE_STOPPED;
+		ret = move_chunk(w, c[i].s, c[i].n);
+		if (is_busy(ret))
+			*busy = ret;	/* leave it, go on */
+		else if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int move_all(struct window *w, const struct e4d_extents *orig,
+		    const struct e4d_extents *donor)
+{
+	const struct e4d_move_opts *o = w->o;
+	uint64_t max = o->chunk && o->chunk < E4D_MOVE_CHUNK ?
+		       o->chunk : E4D_MOVE_CHUNK;
+	struct reader rd = { .w = w, .orig = orig };
+	struct chunk *c;
+	int ret, busy = 0;
+	size_t i, k, nk, n;
+
+	ret = plan_chunks(w, donor, max, &c, &n);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n && !ret; i = k) {
+		k = batch_end(c, n, i, E4D_MOVE_CHUNK);
+		if (w->tricks && !i) {
+			reader_start(&rd, c[0].s, c[k - 1].s + c[k - 1].n);
+			reader_join(&rd);
+		}
+		if (w->tricks && k < n) {
+			nk = batch_end(c, n, k, E4D_MOVE_CHUNK);
+			reader_start(&rd, c[k].s, c[nk - 1].s + c[nk - 1].n);
+		}
+		ret = move_batch(w, c, i, k, &busy);
+		reader_join(&rd);
+		if (w->tricks)
+			drop_ours(w, c[i].s, c[k - 1].s + c[k - 1].n);
+	}
+	free(c);
+	return ret ? ret : busy;
 }
 
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
@@ -236,18 +456,10 @@ int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 	};
 	int ret;
 
-	if (!o->no_cache_tricks) {
-		w.buf = malloc(E4D_READ_SIZE);
-		if (!w.buf)
-			return -ENOMEM;
+	w.tricks = !o->no_cache_tricks;
+	if (w.tricks)
 		cache_before(&w);
-	}
 	ret = move_all(&w, orig, donor);
-	if (!o->no_cache_tricks) {
-		ctx->ops->fsync(fd);
-		drop_ours(&w);
-	}
 	free(w.resident);
-	free(w.buf);
 	return ret;
 }

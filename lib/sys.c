@@ -89,6 +89,14 @@ static int real_fstat(int fd, struct stat *st)
 	return neg_errno(fstat(fd, st));
 }
 
+static int real_sync_range(int fd, off_t off, off_t len)
+{
+	return neg_errno(sync_file_range(fd, off, len,
+					 SYNC_FILE_RANGE_WAIT_BEFORE |
+					 SYNC_FILE_RANGE_WRITE |
+					 SYNC_FILE_RANGE_WAIT_AFTER));
+}
+
 static void real_nap(unsigned int usec)
 {
 	struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000L };
@@ -107,5 +115,6 @@ const struct e4d_sys_ops e4d_sys_real = {
 	.tmpfile = real_tmpfile,
 	.mincore = real_mincore,
 	.fstat = real_fstat,
+	.sync_range = real_sync_range,
 	.nap = real_nap,
 };

@@ -98,7 +98,7 @@ static void usage(FILE *out, const char *prog)
 "      --min-extents N    only files of at least N extents (default 2)\n"
 "      --worst-first      highest score first (default: inode order)\n"
 "      --dry-run          print the plan and the expected gain, move nothing\n"
-"      --window SIZE      bytes moved per donor file (default 256M)\n"
+"      --window SIZE      bytes moved per donor file (default 1G)\n"
 "      --reserve SIZE     free space always left to applications\n"
 "                         (default 1%% of the filesystem, at least 4M)\n"
 "      --no-prefetch      plain ioctl calls, no page-cache handling\n"
@@ -474,6 +474,15 @@ static void account(struct run *r, const struct e4d_cand *c,
 			human(res->bytes, b, sizeof(b)),
 			res->skip ? ", stopped short: " : "",
 			res->skip ? e4d_skip_text(res->skip) : "");
+		e4d_msg(&cli->ctx, E4D_DEBUG, "%s: %llu ioctls, %llu retries, "
+			"read ahead %llu MiB in %.2f s, ioctl %.2f s, fsync+writeback "
+			"%.2f s, dropped %llu MiB", c->path,
+			(unsigned long long)res->mv.calls,
+			(unsigned long long)res->mv.retries,
+			(unsigned long long)(res->mv.prefetched >> 20),
+			res->mv.ns_read / 1e9, res->mv.ns_move / 1e9,
+			res->mv.ns_sync / 1e9,
+			(unsigned long long)(res->mv.dropped >> 20));
 	} else if (!res->err) {
 		r->skipped[res->skip]++;
 		if (res->skip == E4D_SKIP_UNMOVABLE && res->why < 16)

@@ -17,7 +17,7 @@
 struct e4d_ctx;
 struct e4d_fs;
 
-#define E4D_WINDOW_DEFAULT	(256ull << 20)	/* bytes per donor */
+#define E4D_WINDOW_DEFAULT	(1ull << 30)	/* bytes per donor */
 
 struct e4d_defrag_opts {
 	uint64_t window;	/* bytes per donor; 0 = E4D_WINDOW_DEFAULT */

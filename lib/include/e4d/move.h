@@ -3,8 +3,9 @@
  * move.h - the swap itself: EXT4_IOC_MOVE_EXT over one window of a file,
  * a donor extent (at most 32768 blocks) per call, with the page-cache
  * handling that makes the stock per-page ioctl fast: single-page folios
- * read ahead under POSIX_FADV_RANDOM, and only the pages this pulled in
- * dropped afterwards.
+ * read ahead under POSIX_FADV_RANDOM (by a helper thread, one chunk ahead
+ * of the ioctl), and after each chunk only the pages this pulled in
+ * written back and dropped.
  */
 #ifndef E4D_MOVE_H
 #define E4D_MOVE_H
@@ -19,6 +20,8 @@ struct e4d_ctx;
 
 #define E4D_MOVE_CHUNK		32768u	/* blocks per ioctl at most */
 #define E4D_READ_SIZE		(1u << 20)	/* pre-read size */
+#define E4D_READERS		8	/* reads in flight by default */
+#define E4D_READERS_MAX		32
 
 /* e4d_move_window() results besides 0 and -errno */
 #define E4D_MOVE_EOD		1	/* no data left (truncated) */
@@ -29,6 +32,7 @@ struct e4d_move_opts {
 	uint64_t chunk;			/* blocks per call; 0 = default */
 	unsigned int busy_retries;	/* EBUSY/EAGAIN retries per call */
 	unsigned int busy_nap_us;	/* first back-off, doubled each time */
+	unsigned int readers;		/* parallel pre-reads; 0 = default */
 	bool no_cache_tricks;		/* plain ioctl: no pre-read, no drop */
 	const volatile sig_atomic_t *stop;	/* checked between calls */
 	/* called after each call with the blocks it moved */
@@ -42,6 +46,9 @@ struct e4d_move_stats {
 	uint64_t retries;	/* EBUSY/EAGAIN retries */
 	uint64_t prefetched;	/* bytes pre-read */
 	uint64_t dropped;	/* bytes of cache dropped afterwards */
+	uint64_t ns_read;	/* time spent reading ahead */
+	uint64_t ns_move;	/* time spent in the ioctl */
+	uint64_t ns_sync;	/* time spent in fsync before and after */
 };
 
 /**

@@ -27,6 +27,8 @@ struct e4d_sys_ops {
 	/* page residency of [off, off + len) of a file, one byte a page */
 	int (*mincore)(int fd, off_t off, size_t len, unsigned char *vec);
 	int (*fstat)(int fd, struct stat *st);
+	/* write back [off, off + len) and wait (sync_file_range) */
+	int (*sync_range)(int fd, off_t off, off_t len);
 	/* sleep @usec microseconds (a bounded back-off; tests make it 0) */
 	void (*nap)(unsigned int usec);
 };
