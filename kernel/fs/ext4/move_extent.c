@@ -813,6 +813,8 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 		}
 		if (ret == -ENOSPC && ext4_should_retry_alloc(sb, &enospc))
 			continue;
+		if (WARN_ON_ONCE(!ret && !done))
+			ret = -EUCLEAN;		/* no progress: never loop */
 		if (ret)
 			break;
 		retries = 0;
