@@ -31,6 +31,7 @@ struct job {
 	char *dir;		/* the file's directory */
 	struct e4d_extents el;	/* the file */
 	struct e4d_extents del;	/* the donor */
+	struct e4d_extents best;	/* the best donor so far */
 };
 
 static enum e4d_skip skip_of_open_error(int err)
@@ -150,36 +151,65 @@ static int donor_alloc(struct job *j, int dfd, uint64_t s, uint64_t t)
 	return 0;
 }
 
-/* A donor is worth it when it has clearly fewer runs than the file. */
-static bool donor_is_better(struct job *j, uint64_t s, uint64_t t,
-			    uint64_t runs_o, uint64_t blocks)
+static void swap_lists(struct e4d_extents *a, struct e4d_extents *b)
 {
-	uint64_t runs_d = e4d_runs_in(&j->del, s, t, NULL);
-	uint64_t ideal = e4d_ideal_extents(&j->fs->geom, blocks);
+	struct e4d_extents t = *a;
 
-	e4d_msg(j->ctx, E4D_DEBUG, "%s: window %llu+%llu: %llu runs, donor "
-		"%llu, ideal %llu", j->c->path, (unsigned long long)s,
-		(unsigned long long)(t - s), (unsigned long long)runs_o,
-		(unsigned long long)runs_d, (unsigned long long)ideal);
-	if (runs_d >= runs_o)
-		return false;
-	return runs_d <= ideal + 1 || runs_d * 5 <= runs_o * 4;
+	*a = *b;
+	*b = t;
+}
+
+/* Open and allocate one donor; its extents land in j->del.
+ * Return: fd, -1 (no space or no permission: res->skip), -2 (res->err).
+ */
+static int try_donor(struct job *j, uint64_t s, uint64_t t, bool first)
+{
+	int dfd = donor_open(j), ret;
+
+	if (dfd < 0) {
+		if (dfd == -ENOSPC || dfd == -EDQUOT) {
+			if (first)
+				j->res->skip = E4D_SKIP_NOSPACE;
+			return -1;
+		}
+		if (skip_of_open_error(dfd) == E4D_SKIP_PERM) {
+			j->res->skip = E4D_SKIP_PERM;
+			return -1;
+		}
+		return fail(j, dfd, "donor") - 2;
+	}
+	ret = donor_alloc(j, dfd, s, t);
+	if (!ret)
+		ret = e4d_fiemap_read(j->ctx, dfd, j->bs, 0, &j->del);
+	if (ret == -ENOSPC || ret == -EDQUOT) {
+		if (first)
+			j->res->skip = E4D_SKIP_NOSPACE;
+		close(dfd);
+		return -1;
+	}
+	if (ret < 0) {
+		close(dfd);
+		return fail(j, ret, "donor fallocate") - 2;
+	}
+	return dfd;
 }
 
 /*
- * A donor for [s, t) whose layout is clearly better than the file's. When
- * the allocator hands out small pieces near its goal, the donor is kept
- * allocated and another one tried: the pieces are taken now, so the next
- * allocation has to look further. Held donors are released at the end.
- * Return: a donor fd; -1 when there is none (res->skip or the freefrag
- * count says why); -2 when the file failed (res->err).
+ * A donor for [s, t) whose layout is clearly better than the file's. A
+ * donor as good as the filesystem allows is taken at once. Otherwise it is
+ * kept allocated and another one tried: the allocator's nearby pieces are
+ * taken now, so the next allocation has to look further. The best one is
+ * used; the others are released at the end.
+ * Return: a donor fd (its extents in j->del); -1 when there is none
+ * (res->skip or the freefrag count says why); -2 when the file failed.
  */
 static int get_donor(struct job *j, uint64_t s, uint64_t t, uint64_t runs_o,
 		     uint64_t blocks)
 {
-	uint64_t need = blocks * j->bs;
+	uint64_t need = blocks * j->bs, runs, best_runs = UINT64_MAX;
+	uint64_t ideal = e4d_ideal_extents(&j->fs->geom, blocks);
 	int held[E4D_DONOR_TRIES];
-	int i, nheld = 0, dfd = -1, ret;
+	int i, nheld = 0, dfd, best = -1;
 
 	for (i = 0; i < E4D_DONOR_TRIES; i++) {
 		if (need + reserve_bytes(j) > avail_bytes(j)) {
@@ -187,44 +217,49 @@ static int get_donor(struct job *j, uint64_t s, uint64_t t, uint64_t runs_o,
 				j->res->skip = E4D_SKIP_NOSPACE;
 			break;
 		}
-		dfd = donor_open(j);
-		if (dfd < 0) {
-			if (dfd == -ENOSPC || dfd == -EDQUOT ||
-			    skip_of_open_error(dfd) == E4D_SKIP_PERM) {
-				j->res->skip = dfd == -ENOSPC ||
-					       dfd == -EDQUOT ?
-					       E4D_SKIP_NOSPACE : E4D_SKIP_PERM;
-				dfd = -1;
-			} else {
-				dfd = fail(j, dfd, "donor") - 2;
-			}
+		dfd = try_donor(j, s, t, !i);
+		if (dfd == -2) {
+			best_runs = UINT64_MAX;
 			break;
 		}
-		ret = donor_alloc(j, dfd, s, t);
-		if (!ret)
-			ret = e4d_fiemap_read(j->ctx, dfd, j->bs, 0, &j->del);
-		if (ret == -ENOSPC || ret == -EDQUOT) {
-			if (!i)
-				j->res->skip = E4D_SKIP_NOSPACE;
-			close(dfd);
-			dfd = -1;
+		if (dfd < 0)
 			break;
+		runs = e4d_runs_in(&j->del, s, t, NULL);
+		e4d_msg(j->ctx, E4D_DEBUG, "%s: window %llu+%llu: %llu runs, "
+			"donor %d: %llu, ideal %llu", j->c->path,
+			(unsigned long long)s, (unsigned long long)(t - s),
+			(unsigned long long)runs_o, i,
+			(unsigned long long)runs, (unsigned long long)ideal);
+		if (runs < best_runs) {
+			if (best >= 0)
+				held[nheld++] = best;
+			best = dfd;
+			best_runs = runs;
+			swap_lists(&j->del, &j->best);
+		} else {
+			held[nheld++] = dfd;
 		}
-		if (ret < 0) {
-			close(dfd);
-			dfd = fail(j, ret, "donor fallocate") - 2;
+		if (best_runs <= ideal)
 			break;
-		}
-		if (donor_is_better(j, s, t, runs_o, blocks))
-			break;
-		held[nheld++] = dfd;
-		dfd = -1;
+		/* blocks freed by earlier moves are reusable only once the
+		 * journal commits: a donor's fsync commits it
+		 */
+		j->ctx->ops->fsync(dfd);
 	}
-	if (dfd == -1 && !j->res->skip && !j->res->err)
-		j->res->windows_freefrag++;
 	while (nheld--)
 		close(held[nheld]);
-	return dfd;
+	if (best >= 0 && best_runs < runs_o &&
+	    (best_runs <= ideal + 1 || best_runs * 5 <= runs_o * 4)) {
+		swap_lists(&j->del, &j->best);
+		return best;
+	}
+	if (best >= 0)
+		close(best);
+	if (j->res->err)
+		return -2;
+	if (!j->res->skip)
+		j->res->windows_freefrag++;
+	return -1;
 }
 
 /* One window: 0 moved or nothing to do, 1 end of the file, <0 error. */
@@ -304,7 +339,7 @@ static void run_windows(struct job *j)
 		.progress = j->o->progress,
 		.progress_arg = j->o->progress_arg,
 	};
-	uint64_t w = window_blocks(j), s;
+	uint64_t w = window_blocks(j), s, end;
 	struct stat st;
 
 	for (s = 0;; s += w) {
@@ -315,7 +350,11 @@ static void run_windows(struct job *j)
 			j->res->skip = E4D_SKIP_STOPPED;
 			break;
 		}
-		if (do_window(j, s, s + w, &mo))
+		/* the window ends at EOF: only the file's pages are looked at */
+		end = ((uint64_t)st.st_size + j->bs - 1) / j->bs;
+		if (end > s + w)
+			end = s + w;
+		if (do_window(j, s, end, &mo))
 			break;
 	}
 }
@@ -367,6 +406,7 @@ out_close:
 	}
 	e4d_extents_free(&j.el);
 	e4d_extents_free(&j.del);
+	e4d_extents_free(&j.best);
 	free(j.dir);
 	return 0;
 }

@@ -468,15 +468,16 @@ static void account(struct run *r, const struct e4d_cand *c,
 		r->ext_before += res->ext_before;
 		r->ext_after += res->ext_after;
 		progress_clear(r);
-		e4d_msg(&cli->ctx, E4D_INFO, "%s: extents %llu -> %llu (%s)%s%s",
+		e4d_msg(&cli->ctx, E4D_INFO,
+			"%s: extents %llu -> %llu (%s)%s%s",
 			c->path, (unsigned long long)res->ext_before,
 			(unsigned long long)res->ext_after,
 			human(res->bytes, b, sizeof(b)),
 			res->skip ? ", stopped short: " : "",
 			res->skip ? e4d_skip_text(res->skip) : "");
 		e4d_msg(&cli->ctx, E4D_DEBUG, "%s: %llu ioctls, %llu retries, "
-			"read ahead %llu MiB in %.2f s, ioctl %.2f s, fsync+writeback "
-			"%.2f s, dropped %llu MiB", c->path,
+			"read ahead %llu MiB in %.2f s, ioctl %.2f s, "
+			"fsync+writeback %.2f s, dropped %llu MiB", c->path,
 			(unsigned long long)res->mv.calls,
 			(unsigned long long)res->mv.retries,
 			(unsigned long long)(res->mv.prefetched >> 20),

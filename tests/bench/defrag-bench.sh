@@ -11,7 +11,8 @@
 # (target <= 0.25), e4defrag2/cp of the same file (target <= 1.5),
 # extents after (<= e4defrag's), cold sequential O_DIRECT read of the
 # result vs a fresh contiguous copy (>= 95%), and the file's pages left in
-# the page cache afterwards.
+# the page cache afterwards. BENCH_BASE=FILE keeps the fragmented image in
+# FILE and reuses it when it exists.
 set -u
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,6 +64,12 @@ read_mbs() {
 }
 cached_kib() { fincore -b -n -o RES "$1" | awk '{ printf "%d", $1 / 1024 }'; }
 
+if [ -n "${BENCH_BASE:-}" ] && [ -f "$BENCH_BASE" ]; then
+	echo "reusing $BENCH_BASE"
+	cp --sparse=always "$BENCH_BASE" "$tmp/base.img"
+	attach base
+	m=$tmp/base
+else
 echo "building the fragmented image ($IMGSIZE, 1 GiB file + $NFILES files)"
 truncate -s "$IMGSIZE" "$tmp/base.img"
 mkfs.ext4 -q -F "$tmp/base.img" || exit 1
@@ -100,10 +107,14 @@ for ((f = 0; f < NFILES; f++)); do
 		status=none
 done
 sync
+save_base=1
+fi
 big0=$(extents "$m/big")
 tree0=$(tree_extents "$m/tree")
 echo "big: $big0 extents; tree: $NFILES files, $tree0 extents"
 umount "$m" && mnts=()
+[ -n "${BENCH_BASE:-}" ] && [ -n "${save_base:-}" ] &&
+	cp --sparse=always "$tmp/base.img" "$BENCH_BASE"
 for c in old new cp; do
 	cp --sparse=always "$tmp/base.img" "$tmp/$c.img"
 done
