@@ -17,6 +17,7 @@
 
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
+#include "e4d/inoset.h"
 #include "e4d/scan.h"
 #include "e4d/sys.h"
 
@@ -296,30 +297,9 @@ struct tree {
 	void *arg;
 	struct swaps sw;
 	struct e4d_file f;
-	uint64_t *seen;		/* inodes with nlink > 1 already reported */
-	size_t nseen, capseen;
+	struct e4d_inoset seen;	/* inodes with nlink > 1 already reported */
 	int ret;
 };
-
-static bool seen_before(struct tree *t, uint64_t ino)
-{
-	size_t i;
-
-	for (i = 0; i < t->nseen; i++)
-		if (t->seen[i] == ino)
-			return true;
-	if (t->nseen == t->capseen) {
-		size_t cap = t->capseen ? t->capseen * 2 : 64;
-		uint64_t *v = realloc(t->seen, cap * sizeof(*v));
-
-		if (!v)
-			return false;
-		t->seen = v;
-		t->capseen = cap;
-	}
-	t->seen[t->nseen++] = ino;
-	return false;
-}
 
 static int open_for_map(const char *path)
 {
@@ -409,7 +389,8 @@ static int walk_cb(const char *path, const struct stat *st, int type,
 		ret = t->fn(t->arg, t->fs, &t->f);
 	} else if (type == FTW_F && S_ISREG(st->st_mode) &&
 		   st->st_dev == t->fs->devno) {
-		if (st->st_nlink > 1 && seen_before(t, st->st_ino))
+		if (st->st_nlink > 1 && e4d_inoset_add(&t->seen,
+							st->st_ino) == 0)
 			return 0;
 		ret = map_one(t, path, st);
 	}
@@ -442,7 +423,7 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		t.ret = -EINVAL;
 	}
 	e4d_extents_free(&t.f.ext);
-	free(t.seen);
+	e4d_inoset_clear(&t.seen);
 	return t.ret;
 }
 
