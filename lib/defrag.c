@@ -346,6 +346,10 @@ static void run_windows(struct job *j)
 		if (j->ctx->ops->fstat(j->fd, &st) < 0 ||
 		    s * j->bs >= (uint64_t)st.st_size)
 			break;
+		if (!st.st_nlink) {	/* deleted meanwhile: let it go */
+			j->res->skip = E4D_SKIP_CHANGED;
+			break;
+		}
 		if (j->o->stop && *j->o->stop) {
 			j->res->skip = E4D_SKIP_STOPPED;
 			break;

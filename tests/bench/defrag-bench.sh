@@ -172,6 +172,7 @@ printf 'wall time e4defrag2/e4defrag, tree: %.3f (target <= 0.25)\n' \
 	"$(echo "$new_tree / $old_tree" | bc -l)"
 printf 'e4defrag2 / cp of the same file:    %.2f (cp %.1f s; target <= 1.5)\n' \
 	"$(echo "$new_big / $cp_big" | bc -l)" "$cp_big"
-printf 'read of result / pristine copy:     %.0f%% (%s vs %s MB/s; target >= 95%%)\n' \
+printf 'read of result / pristine copy:     %.0f%% (%s vs %s MB/s, %s vs %s extents; target >= 95%%)\n' \
 	"$(echo "100 * $new_read / $pristine_read" | bc -l)" "$new_read" \
-	"$pristine_read"
+	"$pristine_read" "$(extents "$tmp/new/big")" \
+	"$(extents "$tmp/new/pristine")"
