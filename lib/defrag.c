@@ -276,6 +276,9 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 	if (runs_o <= 1 || runs_o <= e4d_ideal_extents(&j->fs->geom, blocks))
 		return 0;
 	j->res->windows++;
+	/* the blocks the last window gave up are free once this commits */
+	if (j->res->windows_moved)
+		j->ctx->ops->fsync(j->fd);
 	dfd = get_donor(j, s, t, runs_o, blocks);
 	if (dfd < -1)
 		return -1;
