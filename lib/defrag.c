@@ -30,6 +30,7 @@ struct job {
 	int fd;
 	char *dir;		/* the file's directory */
 	struct e4d_extents el;	/* the file */
+	bool el_fresh;		/* el was just read: no need to again */
 	struct e4d_extents del;	/* the donor */
 	struct e4d_extents best;	/* the best donor so far */
 };
@@ -269,9 +270,12 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 	uint64_t blocks, runs_o, before = j->res->mv.moved;
 	int dfd, ret;
 
-	ret = e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el);
-	if (ret < 0)
-		return fail(j, ret, "FIEMAP") - 1;
+	if (!j->el_fresh) {
+		ret = e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el);
+		if (ret < 0)
+			return fail(j, ret, "FIEMAP") - 1;
+	}
+	j->el_fresh = false;
 	runs_o = e4d_runs_in(&j->el, s, t, &blocks);
 	if (runs_o <= 1 || runs_o <= e4d_ideal_extents(&j->fs->geom, blocks))
 		return 0;
@@ -393,6 +397,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	if (ctx->ops->fstat(j.fd, &st) < 0)
 		goto out_close;
 	measure(&j, &res->ext_before, &res->ideal, st.st_size);
+	j.el_fresh = true;
 	res->ext_after = res->ext_before;
 	if (res->ext_before <= res->ideal) {
 		res->skip = E4D_SKIP_NOGAIN;
