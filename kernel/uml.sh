@@ -300,6 +300,9 @@ try:
           " jbd2 reports transactions x rounded-down average, so up to"
           " %.0f / %.0f more)" % (s['handles_gib'], o['handles_gib'],
                                   s.get('commits_gib', 0), o.get('commits_gib', 0)))
+    print("bench: extents after (FIEMAP, cached / after remount): stock %d / %d  ours %d / %d"
+          % (s['extents_after'], s.get('extents_ondisk', -1),
+             o['extents_after'], o.get('extents_ondisk', -1)))
     print("bench: ours vs cp  %.2f s / %.2f s = %.2f (target <= 1.5)"
           % (o['move_s'], o['cp_s'], o['move_s'] / o['cp_s']))
     print("bench: stock vs cp %.2f s / %.2f s = %.2f"
