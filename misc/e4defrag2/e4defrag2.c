@@ -17,6 +17,7 @@
 #include "e4d/e4d.h"
 #include "e4d/freespace.h"
 #include "e4d/fsinfo.h"
+#include "e4d/inoset.h"
 #include "e4d/report.h"
 #include "e4d/scan.h"
 
@@ -63,8 +64,7 @@ struct run {
 	uint64_t skipped[E4D_SKIP_COUNT];
 	uint64_t unmovable[16];
 	uint64_t plan_files, plan_bytes, plan_extents, plan_ideal;
-	uint64_t *done;		/* inodes handled (hard links once) */
-	size_t ndone, capdone;
+	struct e4d_inoset done;	/* inodes handled (hard links once) */
 	dev_t done_dev;
 	/* progress */
 	bool tty;
@@ -357,28 +357,14 @@ static void on_progress(void *arg, uint64_t blocks)
 		r->printed = n;
 }
 
+/* Hard links and repeated paths: each inode once per filesystem. */
 static bool seen_ino(struct run *r, dev_t dev, uint64_t ino)
 {
-	size_t i;
-
 	if (r->done_dev != dev) {
-		r->ndone = 0;
+		e4d_inoset_clear(&r->done);
 		r->done_dev = dev;
 	}
-	for (i = 0; i < r->ndone; i++)
-		if (r->done[i] == ino)
-			return true;
-	if (r->ndone == r->capdone) {
-		size_t cap = r->capdone ? r->capdone * 2 : 256;
-		uint64_t *v = realloc(r->done, cap * sizeof(*v));
-
-		if (!v)
-			return false;
-		r->done = v;
-		r->capdone = cap;
-	}
-	r->done[r->ndone++] = ino;
-	return false;
+	return e4d_inoset_add(&r->done, ino) == 0;
 }
 
 struct scan_arg {
@@ -676,7 +662,7 @@ static int run_defrag(struct cli *cli, char **paths, int npaths)
 			progress_clear(&r);
 			e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", paths[i],
 				strerror(-ret));
-			free(r.done);
+			e4d_inoset_clear(&r.done);
 			return EXIT_FATAL;
 		}
 		if (ret)
@@ -685,7 +671,7 @@ static int run_defrag(struct cli *cli, char **paths, int npaths)
 	print_summary(&r, secs_since(&t0));
 	if (r.failed || stop_requested)
 		status = EXIT_SOME_FAILED;
-	free(r.done);
+	e4d_inoset_clear(&r.done);
 	return status;
 }
 
