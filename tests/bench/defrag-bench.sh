@@ -115,8 +115,12 @@ echo "big: $big0 extents; tree: $NFILES files, $tree0 extents"
 umount "$m" && mnts=()
 [ -n "${BENCH_BASE:-}" ] && [ -n "${save_base:-}" ] &&
 	cp --sparse=always "$tmp/base.img" "$BENCH_BASE"
+# copies preallocated on the host, so that read rates measure the layout
+# inside the image and not the image file's own fragmentation
 for c in old new cp; do
-	cp --sparse=always "$tmp/base.img" "$tmp/$c.img"
+	fallocate -l "$(stat -c %s "$tmp/base.img")" "$tmp/$c.img"
+	dd if="$tmp/base.img" of="$tmp/$c.img" bs=4M conv=notrunc,sparse \
+		status=none
 done
 
 echo "e4defrag (stock kernel $(uname -r))"
