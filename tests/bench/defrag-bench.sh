@@ -62,6 +62,13 @@ read_mbs() {
 		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
 		awk -v b="$(stat -c %s "$1")" '{ printf "%.0f", b / $1 / 1e6 }'
 }
+# etb MNT PATH: extent-tree blocks of a file (the stock ioctl leaves the
+# tree of a moved file uncompacted: every leaf is one more read)
+etb() {
+	sync
+	debugfs -R "stat $2" "$(findmnt -n -o SOURCE --target "$1")" 2>/dev/null |
+		grep -o '(ETB[0-9]*)' | wc -l
+}
 cached_kib() { fincore -b -n -o RES "$1" | awk '{ printf "%d", $1 / 1024 }'; }
 
 if [ -n "${BENCH_BASE:-}" ] && [ -f "$BENCH_BASE" ]; then
@@ -180,3 +187,6 @@ printf 'read of result / pristine copy:     %.0f%% (%s vs %s MB/s, %s vs %s exte
 	"$(echo "100 * $new_read / $pristine_read" | bc -l)" "$new_read" \
 	"$pristine_read" "$(extents "$tmp/new/big")" \
 	"$(extents "$tmp/cp/big.copy")"
+printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, pristine copy %s\n' \
+	"$(etb "$tmp/old" /big)" "$(etb "$tmp/new" /big)" \
+	"$(etb "$tmp/cp" /big.copy)"
