@@ -42,11 +42,14 @@ fail() { nfail=$((nfail + 1)); log "FAIL: $*"; }
 # ------------------------------------------------------------------- deps
 deps() {
 	local want=(bc bison flex libelf-dev libssl-dev ccache e2fsprogs
-		    xz-utils gcc make libc6-dev patch diffutils)
-	local have
+		    xz-utils gcc make libc6-dev patch diffutils python3)
+	local have ok
+	mkdir -p "$W"
 	have=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null || true)
-	if [ -n "$have" ] && { [ -z "$PIN" ] || [ "$have" = "$PIN" ]; } &&
-	   dpkg-query -W "${want[@]}" >/dev/null 2>&1; then
+	ok=$(dpkg-query -W -f='${db:Status-Abbrev}\n' "$PKG" "${want[@]}" \
+		2>/dev/null | grep -c '^ii' || true)
+	if [ "$ok" = $((${#want[@]} + 1)) ] &&
+	   { [ -z "$PIN" ] || [ "$have" = "$PIN" ]; }; then
 		return 0
 	fi
 	export DEBIAN_FRONTEND=noninteractive
