@@ -92,18 +92,9 @@ ts_dev() {
 # delete every other one, then write NFILES files of SIZE (fio) into the
 # holes left behind: each comes out in many extents.
 ts_fragment() {
-	local dir=$1 nfiles=$2 size=$3 avail n
-	mkdir -p "$dir/.fill" "$dir"
-	avail=$(df -B64K --output=avail "$dir" | tail -1)
-	n=$((avail - 16))
-	[ "$n" -gt 0 ] || return 1
-	fio --name=fill --directory="$dir/.fill" --nrfiles="$n" \
-		--filesize=64k --bs=64k --rw=write --ioengine=psync \
-		--output=/dev/null >/dev/null 2>&1 || true
-	sync
-	find "$dir/.fill" -type f | sort | awk 'NR % 2 == 0' |
-		xargs -r rm -f
-	sync
+	local dir=$1 nfiles=$2 size=$3
+	mkdir -p "$dir"
+	ts_fill_holes "$dir" || return 1
 	fio --name=frag --directory="$dir" --nrfiles="$nfiles" \
 		--filesize="$size" --bs=64k --rw=write --ioengine=psync \
 		--output=/dev/null >/dev/null 2>&1 || return 1
