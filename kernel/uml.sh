@@ -331,6 +331,14 @@ cmd_boot() {
 	[ $nfail -eq 0 ]
 }
 
+# One run at a time per work area (they share the tree and the images).
+mkdir -p "$W"
+exec 9>>"$W/.lock"
+if ! flock -n 9; then
+	log "waiting for another uml.sh using $W"
+	flock 9
+fi
+
 case ${1:-check} in
 check) cmd_check ;;
 bench) cmd_bench ;;
