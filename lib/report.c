@@ -375,7 +375,8 @@ static void choose_rows(struct e4d_report *rep)
 	sort_rep = rep;
 	sort_col = rep->opts.sort ? col_by_name(rep->opts.sort,
 						strlen(rep->opts.sort)) : -1;
-	qsort(rep->rows, rep->nrows, sizeof(*rep->rows), cmp_rows);
+	if (rep->nrows)
+		qsort(rep->rows, rep->nrows, sizeof(*rep->rows), cmp_rows);
 	for (i = 0; i < rep->nrows; i++) {
 		struct row *r = &rep->rows[i];
 		bool keep = row_wanted(rep, r);

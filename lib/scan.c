@@ -516,6 +516,8 @@ static struct dirname *find_dir(struct resolve *r, uint64_t ino)
 {
 	struct dirname key = { .ino = ino };
 
+	if (!r->ndirs)
+		return NULL;
 	return bsearch(&key, r->dirs, r->ndirs, sizeof(key), cmp_dirname);
 }
 
@@ -589,7 +591,8 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 	ext2fs_close_inode_scan(scan);
 	if (r.err)
 		goto out_free;
-	qsort(r.dirs, r.ndirs, sizeof(*r.dirs), cmp_dirname);
+	if (r.ndirs)
+		qsort(r.dirs, r.ndirs, sizeof(*r.dirs), cmp_dirname);
 	for (k = 0; k < n; k++) {
 		if (!r.names[k] || dir_path(&r, r.parents[k], buf,
 					    PATH_MAX) < 0)
