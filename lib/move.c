@@ -309,6 +309,47 @@ static void cache_before(struct window *w)
 		w->ctx->ops->fadvise(w->fd, base, len, POSIX_FADV_DONTNEED);
 }
 
+/*
+ * After: read back the pages the application had cached that the moves
+ * did not bring back (blocks already in place, busy ranges, a truncate).
+ */
+static void cache_after(struct window *w)
+{
+	off_t base = (off_t)w->start * w->bs;
+	unsigned char *now;
+	size_t i, j;
+	char *buf;
+
+	if (!w->resident || !w->npages)
+		return;
+	now = calloc(w->npages, 1);
+	buf = malloc(w->psz);
+	if (!now || !buf ||
+	    w->ctx->ops->mincore(w->fd, base, w->npages * w->psz, now) < 0)
+		goto out;
+	/* exactly the pages asked for: no readahead around them */
+	w->ctx->ops->fadvise(w->fd, base, w->npages * w->psz,
+			     POSIX_FADV_RANDOM);
+	for (i = 0; i < w->npages; i = j) {
+		for (j = i + 1; j < w->npages && (w->resident[j] & 1) &&
+		     !(now[j] & 1); j++)
+			;
+		if (!(w->resident[i] & 1) || (now[i] & 1)) {
+			j = i + 1;
+			continue;
+		}
+		for (; i < j; i++)
+			if (w->ctx->ops->pread(w->fd, buf, w->psz,
+					       base + (off_t)i * w->psz) <= 0)
+				break;
+	}
+	w->ctx->ops->fadvise(w->fd, base, w->npages * w->psz,
+			     POSIX_FADV_NORMAL);
+out:
+	free(buf);
+	free(now);
+}
+
 struct chunk {
 	uint64_t s, n;
 };
@@ -460,6 +501,8 @@ int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 	if (w.tricks)
 		cache_before(&w);
 	ret = move_all(&w, orig, donor);
+	if (w.tricks)
+		cache_after(&w);
 	free(w.resident);
 	return ret;
 }
