@@ -370,6 +370,17 @@ static void run_windows(struct job *j)
 	}
 }
 
+/* Once per filesystem per process, before its first donor. */
+static void warm_allocator(struct job *j)
+{
+	static dev_t warmed;
+
+	if (warmed == j->fs->devno || !j->fs->devno)
+		return;
+	warmed = j->fs->devno;
+	e4d_fs_warm_allocator(j->ctx, j->fs);
+}
+
 int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		    const struct e4d_cand *c, const struct e4d_defrag_opts *o,
 		    struct e4d_defrag_result *res)
@@ -403,6 +414,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		res->skip = E4D_SKIP_NOGAIN;
 		goto out_close;
 	}
+	warm_allocator(&j);
 	run_windows(&j);
 	res->bytes = res->mv.moved * j.bs;
 	if (!ctx->ops->fstat(j.fd, &st))

@@ -3,6 +3,7 @@
  * fsinfo.c - path -> mount -> device -> geometry and features.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,4 +367,33 @@ void e4d_fs_close(struct e4d_fs *fs)
 bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b)
 {
 	return a->devno == b->devno;
+}
+
+int e4d_fs_warm_allocator(const struct e4d_ctx *ctx, const struct e4d_fs *fs)
+{
+	char p[PATH_MAX + 64], link[PATH_MAX], buf[1 << 16];
+	const char *name;
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u", major(fs->devno),
+		 minor(fs->devno));
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	name = strrchr(link, '/');
+	name = name ? name + 1 : link;
+	snprintf(p, sizeof(p), "/proc/fs/ext4/%s/mb_groups", name);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	e4d_msg(ctx, E4D_DEBUG, "%s: allocator's group index loaded from %s",
+		fs->mountpoint ? fs->mountpoint : fs->device, p);
+	return n;
 }

@@ -64,4 +64,19 @@ void e4d_fs_close(struct e4d_fs *fs);
  */
 bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b);
 
+/**
+ * e4d_fs_warm_allocator() - have the kernel index every group's free space
+ * @ctx: library context (debug message)
+ * @fs: a mounted filesystem
+ *
+ * Right after mount, ext4's block allocator knows only the groups it has
+ * already looked at and places a large allocation in the first pieces it
+ * meets; the rest are indexed by a background prefetch later. Reading
+ * /proc/fs/ext4/DEV/mb_groups loads them all now, so that donors land in
+ * the largest free extents. Harmless when already loaded.
+ *
+ * Return: 0, or a negative errno (no such proc file: nothing was done).
+ */
+int e4d_fs_warm_allocator(const struct e4d_ctx *ctx, const struct e4d_fs *fs);
+
 #endif
