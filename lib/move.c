@@ -458,13 +458,19 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	uint64_t max = o->chunk && o->chunk < E4D_MOVE_CHUNK ?
 		       o->chunk : E4D_MOVE_CHUNK;
 	struct reader rd = { .w = w, .orig = orig };
+	uint64_t ps = 0, pt = 0;	/* the batch written back meanwhile */
 	struct chunk *c;
 	int ret, busy = 0;
+	bool async;
 	size_t i, k, nk, n;
 
 	ret = plan_chunks(w, donor, max, &c, &n);
 	if (ret < 0)
 		return ret;
+	/* a batch's writeback runs while the next batch moves; its pages
+	 * are dropped after that
+	 */
+	async = w->tricks && w->ctx->ops->start_writeback;
 	for (i = 0; i < n && !ret; i = k) {
 		k = batch_end(c, n, i, E4D_MOVE_CHUNK);
 		if (w->tricks && !i) {
@@ -477,9 +483,21 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 		}
 		ret = move_batch(w, c, i, k, &busy);
 		reader_join(&rd);
-		if (w->tricks)
+		if (async) {
+			w->ctx->ops->start_writeback(w->fd,
+				(off_t)c[i].s * w->bs,
+				(off_t)(c[k - 1].s + c[k - 1].n - c[i].s) *
+				w->bs);
+			if (pt > ps)
+				drop_ours(w, ps, pt);
+			ps = c[i].s;
+			pt = c[k - 1].s + c[k - 1].n;
+		} else if (w->tricks) {
 			drop_ours(w, c[i].s, c[k - 1].s + c[k - 1].n);
+		}
 	}
+	if (pt > ps)
+		drop_ours(w, ps, pt);
 	free(c);
 	return ret ? ret : busy;
 }

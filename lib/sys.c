@@ -97,6 +97,12 @@ static int real_sync_range(int fd, off_t off, off_t len)
 					 SYNC_FILE_RANGE_WAIT_AFTER));
 }
 
+static int real_start_writeback(int fd, off_t off, off_t len)
+{
+	return neg_errno(sync_file_range(fd, off, len,
+					 SYNC_FILE_RANGE_WRITE));
+}
+
 static void real_nap(unsigned int usec)
 {
 	struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000L };
@@ -117,4 +123,5 @@ const struct e4d_sys_ops e4d_sys_real = {
 	.fstat = real_fstat,
 	.sync_range = real_sync_range,
 	.nap = real_nap,
+	.start_writeback = real_start_writeback,
 };

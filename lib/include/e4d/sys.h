@@ -31,6 +31,8 @@ struct e4d_sys_ops {
 	int (*sync_range)(int fd, off_t off, off_t len);
 	/* sleep @usec microseconds (a bounded back-off; tests make it 0) */
 	void (*nap)(unsigned int usec);
+	/* start writing back [off, off + len), do not wait; NULL: none */
+	int (*start_writeback)(int fd, off_t off, off_t len);
 };
 
 extern const struct e4d_sys_ops e4d_sys_real;
