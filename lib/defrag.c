@@ -7,10 +7,12 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "e4d/budget.h"
 #include "e4d/defrag.h"
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
@@ -19,6 +21,7 @@
 
 #define MIB		(1ull << 20)
 #define E4D_DONOR_TRIES	4	/* donors tried per window */
+#define E4D_NAP_SLICE	(20 * 1000 * 1000ull)	/* ns: rate-limit naps */
 
 struct job {
 	const struct e4d_ctx *ctx;
@@ -28,6 +31,8 @@ struct job {
 	struct e4d_defrag_result *res;
 	unsigned int bs;
 	int fd;
+	bool leased;		/* we hold a write lease on fd */
+	volatile sig_atomic_t halt;	/* stop after the current chunk */
 	char *dir;		/* the file's directory */
 	struct e4d_extents el;	/* the file */
 	bool el_fresh;		/* el was just read: no need to again */
@@ -62,6 +67,85 @@ static int fail(struct job *j, int err, const char *what)
 	return 0;
 }
 
+/*
+ * A write lease: refused (EAGAIN) while another process has the file open;
+ * broken when one opens it later. The lease's signal (SIGIO, whose default
+ * action ends the process) is not wanted: the lease is polled between
+ * chunks instead, so the owner the kernel set for it is cleared again.
+ */
+static int take_lease(struct job *j)
+{
+	if (fcntl(j->fd, F_SETLEASE, F_WRLCK) < 0) {
+		if (errno == EAGAIN || errno == EBUSY) {
+			j->res->skip = E4D_SKIP_BUSY;
+			return 1;
+		}
+		e4d_msg(j->ctx, E4D_DEBUG, "%s: no lease (%s): moved without",
+			j->c->path, strerror(errno));
+		return 0;
+	}
+	fcntl(j->fd, F_SETOWN, 0);
+	j->leased = true;
+	return 0;
+}
+
+static void give_lease_back(struct job *j)
+{
+	if (j->leased)
+		fcntl(j->fd, F_SETLEASE, F_UNLCK);
+	j->leased = false;
+}
+
+/* Whether another process opened the file: then the lease is given back
+ * at once, so that its open() returns, and the file is left.
+ */
+static bool lease_broken(struct job *j)
+{
+	if (!j->leased || fcntl(j->fd, F_GETLEASE) == F_WRLCK)
+		return false;
+	give_lease_back(j);
+	j->res->released = true;
+	e4d_msg(j->ctx, E4D_INFO, "%s: opened by another process: released",
+		j->c->path);
+	return true;
+}
+
+/* Between chunks and windows: whether to stop now, and why (in res). */
+static bool must_halt(struct job *j)
+{
+	if (lease_broken(j))
+		j->halt = 1;
+	if (j->o->budget && e4d_budget_is_expired(j->o->budget)) {
+		j->res->expired = true;
+		j->halt = 1;
+	}
+	if (j->o->stop && *j->o->stop)
+		j->halt = 1;
+	return j->halt || j->res->released;
+}
+
+/* After each ioctl (from e4d_move_window): progress, then the rate limit,
+ * slept in slices so that a lease break or a signal is answered at once.
+ */
+static void chunk_done(void *arg, uint64_t blocks)
+{
+	struct job *j = arg;
+	uint64_t delay, nap;
+
+	if (j->o->progress)
+		j->o->progress(j->o->progress_arg, blocks);
+	if (!j->o->budget)
+		goto out_check;
+	delay = e4d_budget_account(j->o->budget, blocks * j->bs);
+	while (delay && !must_halt(j)) {
+		nap = delay < E4D_NAP_SLICE ? delay : E4D_NAP_SLICE;
+		e4d_sleep_ns(nap);
+		delay -= nap;
+	}
+out_check:
+	must_halt(j);
+}
+
 /* Reopen read-write and make sure it is still the file scanned. */
 static int reopen(struct job *j)
 {
@@ -93,7 +177,15 @@ static int reopen(struct job *j)
 			      E4D_WHY_APPEND;
 		return 1;
 	}
-	return 0;
+	if (j->o->min_age) {
+		int64_t now = j->o->now ? j->o->now : (int64_t)time(NULL);
+
+		if (st.st_mtime > now - (int64_t)j->o->min_age) {
+			j->res->recent = true;
+			return 1;
+		}
+	}
+	return j->o->lease ? take_lease(j) : 0;
 }
 
 static uint64_t avail_bytes(struct job *j)
@@ -293,7 +385,8 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 	if (j->res->mv.moved > before)
 		j->res->windows_moved++;
 	if (ret == E4D_MOVE_STOPPED) {
-		j->res->skip = E4D_SKIP_STOPPED;
+		j->res->skip = j->res->released ? E4D_SKIP_BUSY :
+			       E4D_SKIP_STOPPED;
 		ret = 1;
 	} else if (ret < 0) {
 		if (ret == -EBUSY || ret == -EAGAIN)
@@ -341,10 +434,11 @@ static void run_windows(struct job *j)
 		.blocksize = j->bs,
 		.busy_retries = j->o->busy_retries,
 		.busy_nap_us = 1000,
+		.chunk = j->o->chunk,
 		.no_cache_tricks = j->o->no_cache_tricks,
-		.stop = j->o->stop,
-		.progress = j->o->progress,
-		.progress_arg = j->o->progress_arg,
+		.stop = &j->halt,
+		.progress = chunk_done,
+		.progress_arg = j,
 	};
 	uint64_t w = window_blocks(j), s, end;
 	struct stat st;
@@ -357,8 +451,9 @@ static void run_windows(struct job *j)
 			j->res->skip = E4D_SKIP_CHANGED;
 			break;
 		}
-		if (j->o->stop && *j->o->stop) {
-			j->res->skip = E4D_SKIP_STOPPED;
+		if (must_halt(j)) {
+			j->res->skip = j->res->released ? E4D_SKIP_BUSY :
+				       E4D_SKIP_STOPPED;
 			break;
 		}
 		/* the window ends at EOF: only the file's pages are looked at */
@@ -425,6 +520,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	/* with windows moved, a skip reason says why it stopped short */
 out_close:
 	if (j.fd >= 0) {
+		give_lease_back(&j);
 		ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_NORMAL);
 		close(j.fd);
 	}

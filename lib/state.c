@@ -81,6 +81,7 @@ static const struct {
 	  UINT32_MAX },
 	{ "mkfs_time", offsetof(struct e4d_state, id.mkfs_time),
 	  UINT64_MAX },
+	F(next_rank, E4D_RANK_MAX + 1),
 	F(next_ino, (uint64_t)UINT32_MAX + 1),
 	F(passes, UINT64_MAX),
 	F(last_start, UINT64_MAX),

@@ -6,15 +6,23 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "e4d/background.h"
+#include "e4d/budget.h"
+#include "e4d/config.h"
 #include "e4d/defrag.h"
 #include "e4d/e4d.h"
+#include "e4d/ioprio.h"
+#include "e4d/prom.h"
+#include "e4d/state.h"
 #include "e4d/freespace.h"
 #include "e4d/fsinfo.h"
 #include "e4d/inoset.h"
@@ -24,6 +32,10 @@
 #define EXIT_SOME_FAILED	1
 #define EXIT_USAGE		2
 #define EXIT_FATAL		3
+#define EXIT_MORE		4	/* stopped early: more to do */
+#define EXIT_LOCKED		5	/* another run holds a filesystem */
+
+#define BG_CHUNK		(8ull << 20)	/* bytes per ioctl, background */
 
 enum {
 	OPT_TOP = 256,
@@ -38,6 +50,28 @@ enum {
 	OPT_RESERVE,
 	OPT_NO_PREFETCH,
 	OPT_NO_PROGRESS,
+	OPT_BACKGROUND,
+	OPT_CONFIG,
+	OPT_MAX_RATE,
+	OPT_MIN_AGE,
+	OPT_BUSY,
+	OPT_STATE_DIR,
+	OPT_PROMETHEUS,
+	OPT_NONROT,
+	OPT_LOG,
+	OPT_CHUNK,
+};
+
+enum log_to {
+	LOGTO_AUTO,
+	LOGTO_STDERR,
+	LOGTO_SYSLOG,
+};
+
+/* Command-line settings that override the configuration file. */
+struct overrides {
+	bool time_budget, max_rate, min_age, busy, state_dir, prometheus;
+	bool nonrot;
 };
 
 /* Set by the signal handler: finish the current chunk, then stop. The one
@@ -54,7 +88,40 @@ struct cli {
 	bool fiemap_only;
 	bool dry_run;
 	bool no_progress;
+	bool background;
+	bool json;		/* -J: a JSON run summary (defrag modes) */
+	uint64_t chunk;		/* bytes per ioctl; 0 = default */
+	enum log_to log;
+	bool syslog;		/* messages go to syslog */
+	const char *config_path;
+	struct e4d_config cfg;	/* defaults, file, then command line */
+	struct e4d_config ov;	/* command-line values, where set */
+	struct overrides set;
+	bool threshold_set;
 	const char *prog;
+};
+
+/* One file of the run, for the JSON summary. */
+struct fent {
+	char *path;
+	uint64_t ino;
+	size_t fsidx;
+	const char *result;	/* moved, skipped, failed, unfinished */
+	const char *reason;
+	uint64_t ext_before, ext_after, bytes;
+};
+
+/* One filesystem of a background run. */
+struct fsent {
+	char *mountpoint, *device;
+	char uuid[37];
+	int rotational;
+	const char *result;	/* ok, partial, failed, skipped, locked */
+	const char *reason;
+	uint64_t candidates, earlier, moved, bytes;
+	uint64_t resume_rank, resume_ino;
+	bool have_prom;
+	struct e4d_prom_fs prom;
 };
 
 /* Totals of a defragmentation run and the progress line. */
@@ -64,6 +131,18 @@ struct run {
 	uint64_t skipped[E4D_SKIP_COUNT];
 	uint64_t unmovable[16];
 	uint64_t plan_files, plan_bytes, plan_extents, plan_ideal;
+	uint64_t recent, released, unfinished;
+	bool expired;		/* the time budget ran out */
+	bool locked;		/* a filesystem was held by another run */
+	bool fs_failed;		/* a filesystem failed as a whole */
+	bool partial;		/* a filesystem was left with more to do */
+	struct e4d_budget budget;
+	struct fent *files;	/* with --json */
+	size_t nfiles, capfiles;
+	struct fsent *fss;
+	size_t nfss;
+	struct e4d_bg *bg;	/* background: the current filesystem's run */
+	struct e4d_fs_summary sum;	/* background: of the current scan */
 	struct e4d_inoset done;	/* inodes handled (hard links once) */
 	dev_t done_dev;
 	/* progress */
@@ -76,16 +155,44 @@ struct run {
 
 static void on_msg(void *arg, enum e4d_level level, const char *msg)
 {
+	static const int prio[] = {
+		[E4D_ERR] = LOG_ERR, [E4D_WARN] = LOG_WARNING,
+		[E4D_INFO] = LOG_INFO, [E4D_DEBUG] = LOG_DEBUG,
+	};
 	const struct cli *cli = arg;
 
+	if (cli->syslog) {
+		syslog(prio[level], "%s%s", level == E4D_WARN ?
+		       "warning: " : "", msg);
+		return;
+	}
 	fprintf(stderr, "%s: %s%s\n", cli->prog,
 		level == E4D_WARN ? "warning: " : "", msg);
+}
+
+/* A line that is always logged, whatever the verbosity (summaries). */
+static void notice(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void notice(const struct cli *cli, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (cli->syslog)
+		syslog(LOG_NOTICE, "%s", buf);
+	else
+		fprintf(stderr, "%s: %s\n", cli->prog, buf);
 }
 
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 "Usage: %s [options] PATH...\n"
+"       %s --background [options] [MOUNTPOINT...]\n"
 "\n"
 "Report and defragment files on mounted ext4 filesystems. PATH is a file,\n"
 "a directory tree, a mountpoint or a block device.\n"
@@ -99,10 +206,32 @@ static void usage(FILE *out, const char *prog)
 "      --worst-first      highest score first (default: inode order)\n"
 "      --dry-run          print the plan and the expected gain, move nothing\n"
 "      --window SIZE      bytes moved per donor file (default 1G)\n"
+"      --chunk SIZE       bytes per move call (default 128M; 8M in the\n"
+"                         background): how soon a busy file is released\n"
 "      --reserve SIZE     free space always left to applications\n"
 "                         (default 1%% of the filesystem, at least 4M)\n"
+"  -t, --time-budget T    stop after T (seconds, or 90m, 2h, 1d)\n"
+"      --max-rate RATE    move at most RATE (MiB/s, or 512K, 1G) on average\n"
+"      --min-age T        leave files modified within T alone\n"
+"      --busy=POLICY      files other processes have open: skip (leave\n"
+"                         them; release one opened during its move after\n"
+"                         the current chunk), yield (as skip, then retry\n"
+"                         them once at the end), ignore (move them anyway)\n"
 "      --no-prefetch      plain ioctl calls, no page-cache handling\n"
 "      --no-progress      no progress line (it is shown on a terminal)\n"
+"  -J, --json             a JSON run summary on standard output\n"
+"\n"
+"Background (scheduled) runs:\n"
+"      --background       every filesystem of the configuration (default:\n"
+"                         all mounted ext4), worst files first, resuming\n"
+"                         where the last run stopped; idle I/O, nice 19\n"
+"      --config FILE      settings (default " E4D_CONFIG_FILE ")\n"
+"      --state-dir DIR    resume state and locks (default " E4D_STATE_DIR ")\n"
+"      --prometheus FILE  write metrics for node_exporter's textfile\n"
+"                         collector (FILE ends in .prom)\n"
+"      --include-nonrotational  also SSDs and other non-rotational devices\n"
+"      --log=WHERE        auto (journal under systemd, else syslog),\n"
+"                         syslog or stderr\n"
 "\n"
 "Report options:\n"
 "  -c, --check            report fragmentation only, change nothing\n"
@@ -123,8 +252,11 @@ static void usage(FILE *out, const char *prog)
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
-"Exit status: 0 success, 1 some paths or files failed (or interrupted),\n"
-"2 usage error, 3 fatal error. See e4defrag2(8).\n", prog);
+"Exit status: 0 success (nothing left to do), 1 some paths, files or\n"
+"filesystems failed (or interrupted, without --background), 2 usage error,\n"
+"3 fatal error, 4 stopped by the time budget (or a signal, in the\n"
+"background) with more to do: the next run continues, 5 another run holds\n"
+"a filesystem. See e4defrag2(8).\n", prog, prog);
 }
 
 static int usage_error(const char *prog, const char *fmt, const char *arg)
@@ -376,9 +508,18 @@ static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 {
 	struct scan_arg *sa = arg;
 	struct cli *cli = sa->r->cli;
+	struct e4d_fs_summary *sum = &sa->r->sum;
 	enum e4d_skip v;
 	int ret;
 
+	sum->files += f->status != E4D_ST_ERROR;
+	sum->fragmented += f->status == E4D_ST_FRAGMENTED;
+	sum->unmovable += f->status == E4D_ST_UNMOVABLE;
+	sum->errors += f->status == E4D_ST_ERROR;
+	sum->extents += f->score.extents;
+	sum->ideal += f->score.ideal;
+	sum->excess += f->score.excess;
+	sum->bytes += f->size;
 	ret = e4d_plan_add(sa->plan, &cli->popts, f, &v);
 	if (ret < 0)
 		return ret;
@@ -436,17 +577,81 @@ static void print_plan(struct cli *cli, const struct e4d_plan *plan)
 	}
 }
 
-static void account(struct run *r, const struct e4d_cand *c,
-		    const struct e4d_defrag_result *res)
+/* Remember a file for the JSON summary (only with --json). */
+static int note_file(struct run *r, const struct e4d_cand *c,
+		     const struct e4d_defrag_result *res, const char *result,
+		     const char *reason)
+{
+	struct fent *e;
+
+	if (!r->cli->json)
+		return 0;
+	if (r->nfiles == r->capfiles) {
+		size_t cap = r->capfiles ? r->capfiles * 2 : 64;
+		struct fent *v = realloc(r->files, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->files = v;
+		r->capfiles = cap;
+	}
+	e = &r->files[r->nfiles];
+	memset(e, 0, sizeof(*e));
+	e->path = c->path ? strdup(c->path) : NULL;
+	if (c->path && !e->path)
+		return -ENOMEM;
+	e->ino = c->ino;
+	e->fsidx = r->nfss ? r->nfss - 1 : 0;
+	e->result = result;
+	e->reason = reason;
+	if (res) {
+		e->ext_before = res->ext_before;
+		e->ext_after = res->windows_moved ? res->ext_after :
+			       res->ext_before;
+		e->bytes = res->bytes;
+	}
+	r->nfiles++;
+	return 0;
+}
+
+/*
+ * Count and log what happened to one file.
+ * Return: 1 when the file was finished with (moved, skipped or failed), 0
+ * when it was stopped short by the budget or a signal and is still to do,
+ * -ENOMEM.
+ */
+static int account(struct run *r, const struct e4d_cand *c,
+		   const struct e4d_defrag_result *res)
 {
 	struct cli *cli = r->cli;
+	bool unfinished = res->skip == E4D_SKIP_STOPPED && !res->err;
+	const char *result, *reason = NULL;
 	char b[32];
 
+	if (res->expired)
+		r->expired = true;
 	if (res->err) {
 		r->failed++;
 		progress_clear(r);
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s: %s", c->path, res->what,
 			strerror(-res->err));
+		result = "failed";
+		reason = res->what;
+	} else if (unfinished) {
+		result = "unfinished";
+		reason = res->expired ? "time budget used up" :
+			 e4d_skip_text(res->skip);
+	} else if (res->windows_moved) {
+		result = "moved";
+		reason = res->skip ? e4d_skip_text(res->skip) : NULL;
+	} else {
+		result = "skipped";
+		reason = res->recent ? "recently modified" :
+			 e4d_skip_text(res->skip);
+	}
+	if (res->released) {
+		r->released++;
+		reason = "opened by another process";
 	}
 	if (res->windows_moved) {
 		r->moved++;
@@ -459,8 +664,8 @@ static void account(struct run *r, const struct e4d_cand *c,
 			c->path, (unsigned long long)res->ext_before,
 			(unsigned long long)res->ext_after,
 			human(res->bytes, b, sizeof(b)),
-			res->skip ? ", stopped short: " : "",
-			res->skip ? e4d_skip_text(res->skip) : "");
+			res->skip || unfinished ? ", stopped short: " : "",
+			res->skip || unfinished ? reason : "");
 		e4d_msg(&cli->ctx, E4D_DEBUG, "%s: %llu ioctls, %llu retries, "
 			"read ahead %llu MiB in %.2f s, ioctl %.2f s, "
 			"fsync+writeback %.2f s, dropped %llu MiB", c->path,
@@ -470,83 +675,149 @@ static void account(struct run *r, const struct e4d_cand *c,
 			res->mv.ns_read / 1e9, res->mv.ns_move / 1e9,
 			res->mv.ns_sync / 1e9,
 			(unsigned long long)(res->mv.dropped >> 20));
+	} else if (unfinished) {
+		r->unfinished++;
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: not started: %s", c->path,
+			reason);
 	} else if (!res->err) {
-		r->skipped[res->skip]++;
+		if (res->recent)
+			r->recent++;
+		else
+			r->skipped[res->skip]++;
 		if (res->skip == E4D_SKIP_UNMOVABLE && res->why < 16)
 			r->unmovable[res->why]++;
 		progress_clear(r);
 		e4d_msg(&cli->ctx, E4D_INFO, "%s: skipped: %s%s%s%s", c->path,
-			e4d_skip_text(res->skip),
+			reason,
 			res->skip == E4D_SKIP_UNMOVABLE ? " (" : "",
 			res->skip == E4D_SKIP_UNMOVABLE ?
 			e4d_why_text(res->why) : "",
 			res->skip == E4D_SKIP_UNMOVABLE ? ")" : "");
 	}
+	if (res->windows_moved && unfinished)
+		r->unfinished++;
 	/* blocks of a skipped file never come: count them as done */
 	if (r->done_blocks < r->total_blocks && !res->windows_moved)
 		on_progress(r, 0);
+	if (note_file(r, c, res, result, reason) < 0)
+		return -ENOMEM;
+	return !unfinished;
 }
 
+static bool budget_expired(struct run *r)
+{
+	if (r->expired)
+		return true;
+	if (r->cli->dopts.budget && e4d_budget_is_expired(&r->budget))
+		r->expired = true;
+	return r->expired;
+}
+
+/*
+ * The rank of a candidate in a background run. A pass goes in inode order
+ * (rank 0 for every file): the key must not change under the moves, or a
+ * file moved by one run but not made perfect would come again in the next
+ * run of the same pass with its lower score.
+ */
+static unsigned int bg_rank(const struct e4d_cand *c)
+{
+	(void)c;
+	return 0;
+}
+
+/*
+ * One candidate. @second: its second try (--busy=yield). @retry (NULL
+ * unless --busy=yield, first try): where a busy file's index goes to be
+ * tried again at the end.
+ * Return: 0 to go on, 1 to stop (budget, signal), or -errno.
+ */
+static int do_one(struct run *r, const struct e4d_fs *fs,
+		  const struct e4d_plan *plan, size_t k, bool second,
+		  size_t *retry, size_t *nretry)
+{
+	struct cli *cli = r->cli;
+	const struct e4d_cand *c = &plan->v[k];
+	struct e4d_defrag_result res;
+	uint64_t start = r->done_blocks;
+	int ret;
+
+	if (stop_requested || budget_expired(r))
+		return 1;
+	if (!second && seen_ino(r, fs->devno, c->ino)) {
+		r->skipped[E4D_SKIP_DUP]++;
+		return 0;
+	}
+	cli->dopts.now = time(NULL);
+	ret = e4d_defrag_file(&cli->ctx, fs, c, &cli->dopts, &res);
+	if (ret < 0)
+		return ret;
+	if (retry && res.skip == E4D_SKIP_BUSY && !res.windows_moved &&
+	    !res.err) {
+		retry[(*nretry)++] = k;
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: busy: tried again at the end",
+			c->path);
+		return 0;
+	}
+	ret = account(r, c, &res);
+	if (ret <= 0)
+		return ret < 0 ? ret : 1;
+	/* the resume point moves on in the plan's order only */
+	if (r->bg && !second)
+		e4d_bg_file_done(r->bg, bg_rank(c), c->ino, res.bytes,
+				 res.ext_before, res.ext_after);
+	r->done_blocks = start + c->blocks;
+	return 0;
+}
+
+/* Return: 0, 1 when stopped before the end (budget, signal), or -errno. */
 static int execute_plan(struct run *r, const struct e4d_fs *fs,
 			const struct e4d_plan *plan)
 {
-	struct cli *cli = r->cli;
-	struct e4d_defrag_result res;
-	size_t i;
-	int ret;
+	size_t i, nretry = 0, *retry;
+	int ret = 0;
 
 	r->bs = fs->geom.blocksize;
+	r->cli->dopts.chunk = r->cli->chunk / r->bs;
 	r->total_blocks = 0;
 	r->done_blocks = 0;
 	for (i = 0; i < plan->n; i++)
 		r->total_blocks += plan->v[i].blocks;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
-	for (i = 0; i < plan->n; i++) {
-		const struct e4d_cand *c = &plan->v[i];
-		uint64_t start = r->done_blocks;
-
-		if (stop_requested) {
-			r->skipped[E4D_SKIP_STOPPED]++;
-			continue;
-		}
-		if (seen_ino(r, fs->devno, c->ino)) {
-			r->skipped[E4D_SKIP_DUP]++;
-			continue;
-		}
-		ret = e4d_defrag_file(&cli->ctx, fs, c, &cli->dopts, &res);
-		if (ret < 0)
-			return ret;
-		account(r, c, &res);
-		r->done_blocks = start + c->blocks;
+	retry = NULL;
+	if (r->cli->dopts.lease && r->cli->cfg.busy == E4D_BUSY_YIELD) {
+		retry = malloc((plan->n + 1) * sizeof(*retry));
+		if (!retry)
+			return -ENOMEM;
 	}
+	for (i = 0; i < plan->n && !ret; i++)
+		ret = do_one(r, fs, plan, i, false, retry, &nretry);
+	for (i = 0; i < nretry && !ret; i++)
+		ret = do_one(r, fs, plan, retry[i], true, NULL, &nretry);
+	free(retry);
 	progress_clear(r);
-	return 0;
+	return ret;
 }
 
-/* Scan one command-line path, plan, then defragment or print the plan. */
-static int defrag_path(struct run *r, const char *path)
+/* Scan what @path names on @fs and plan it, without naming the inodes of
+ * a whole-filesystem scan. Return: 0, 1 (reported), or -ENOMEM.
+ */
+static int scan_plan(struct run *r, struct e4d_fs *fs, const char *path,
+		     struct e4d_plan *plan)
 {
 	struct cli *cli = r->cli;
-	struct e4d_plan plan = { 0 };
-	struct scan_arg sa = { r, &plan };
-	struct e4d_fs *fs;
+	struct scan_arg sa = { r, plan };
 	struct stat st;
 	size_t k;
 	int ret;
 
-	ret = e4d_fs_open(&cli->ctx, path, &fs);
-	if (ret < 0)
-		return ret == -ENOMEM ? ret : 1;
 	if (stat(path, &st) < 0) {
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", path, strerror(errno));
-		ret = 1;
-		goto out_close;
+		return 1;
 	}
 	if (!fs->mounted) {
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: not mounted: only mounted "
 			"filesystems can be defragmented", path);
-		ret = 1;
-		goto out_close;
+		return 1;
 	}
 	if (is_whole_fs(fs, path, &st) && fs->e2fs && !cli->fiemap_only) {
 		ret = e4d_scan_fs(&cli->ctx, fs, plan_file, &sa);
@@ -558,12 +829,48 @@ static int defrag_path(struct run *r, const char *path)
 	} else {
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: not a regular file, directory "
 			"or block device", path);
-		ret = 1;
-		goto out_close;
+		return 1;
 	}
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", path, strerror(-ret));
+		return 1;
+	}
+	for (k = 0; k < E4D_SKIP_COUNT; k++)
+		r->skipped[k] += plan->skipped[k];
+	for (k = 0; k < 16; k++)
+		r->unmovable[k] += plan->unmovable[k];
+	r->failed += plan->skipped[E4D_SKIP_UNREADABLE];
+	r->skipped[E4D_SKIP_UNREADABLE] -= plan->skipped[E4D_SKIP_UNREADABLE];
+	return 0;
+}
+
+static void plan_totals(struct run *r, const struct e4d_plan *plan)
+{
+	r->plan_files += plan->n;
+	r->plan_bytes += plan->bytes;
+	r->plan_extents += plan->extents;
+	r->plan_ideal += plan->ideal;
+}
+
+/* Scan one command-line path, plan, then defragment or print the plan.
+ * Return: 0, 1 (failed), 4 (stopped with more to do), -ENOMEM.
+ */
+static int defrag_path(struct run *r, const char *path)
+{
+	struct cli *cli = r->cli;
+	struct e4d_plan plan = { 0 };
+	struct e4d_fs *fs;
+	int ret;
+
+	ret = e4d_fs_open(&cli->ctx, path, &fs);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : 1;
+	ret = scan_plan(r, fs, path, &plan);
 	if (!ret)
 		ret = name_candidates(cli, fs, &plan);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM || ret == 1)
 		goto out_close;
 	if (ret < 0) {
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", path, strerror(-ret));
@@ -571,22 +878,231 @@ static int defrag_path(struct run *r, const char *path)
 		goto out_close;
 	}
 	e4d_plan_sort(&plan, cli->popts.worst_first);
-	for (k = 0; k < E4D_SKIP_COUNT; k++)
-		r->skipped[k] += plan.skipped[k];
-	for (k = 0; k < 16; k++)
-		r->unmovable[k] += plan.unmovable[k];
-	r->failed += plan.skipped[E4D_SKIP_UNREADABLE];
-	r->skipped[E4D_SKIP_UNREADABLE] -= plan.skipped[E4D_SKIP_UNREADABLE];
-	r->plan_files += plan.n;
-	r->plan_bytes += plan.bytes;
-	r->plan_extents += plan.extents;
-	r->plan_ideal += plan.ideal;
+	plan_totals(r, &plan);
 	if (cli->dry_run)
 		print_plan(cli, &plan);
 	else
 		ret = execute_plan(r, fs, &plan);
+	if (ret == 1)
+		ret = EXIT_MORE;
 out_close:
 	e4d_plan_free(&plan);
+	e4d_fs_close(fs);
+	return ret;
+}
+
+/* Background order: rank from high to low, then inode. */
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct e4d_cand *x = a, *y = b;
+	unsigned int rx = bg_rank(x), ry = bg_rank(y);
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* Leave out what earlier runs of this pass went past; order the rest. */
+static uint64_t bg_order(struct e4d_bg *bg, struct e4d_plan *plan)
+{
+	size_t i, k = 0;
+	uint64_t earlier = 0;
+
+	for (i = 0; i < plan->n; i++) {
+		struct e4d_cand *c = &plan->v[i];
+
+		if (e4d_bg_is_done(bg, bg_rank(c), c->ino)) {
+			free(c->path);
+			earlier++;
+			continue;
+		}
+		plan->v[k++] = *c;
+	}
+	plan->n = k;
+	return earlier;
+}
+
+static struct fsent *fsent_new(struct run *r)
+{
+	struct fsent *v = realloc(r->fss, (r->nfss + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	r->fss = v;
+	memset(&v[r->nfss], 0, sizeof(*v));
+	v[r->nfss].result = "failed";
+	v[r->nfss].rotational = -1;
+	return &v[r->nfss++];
+}
+
+static const char *rot_text(int rot)
+{
+	return rot > 0 ? "rotational" : rot == 0 ? "non-rotational" :
+	       "unknown (counted as rotational)";
+}
+
+/* Scan, plan and defragment one filesystem of a background run. */
+static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
+		     struct e4d_bg *bg)
+{
+	struct cli *cli = r->cli;
+	struct e4d_plan plan = { 0 };
+	struct e4d_freespace free;
+	int ret;
+
+	memset(&r->sum, 0, sizeof(r->sum));
+	r->bg = bg;
+	ret = scan_plan(r, fs, fs->mountpoint, &plan);
+	if (ret)
+		goto out_free;
+	e->candidates = plan.n;
+	e->earlier = bg_order(bg, &plan);
+	ret = name_candidates(cli, fs, &plan);
+	if (ret < 0) {
+		if (ret != -ENOMEM) {
+			e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", fs->mountpoint,
+				strerror(-ret));
+			ret = 1;
+		}
+		goto out_free;
+	}
+	qsort(plan.v, plan.n, sizeof(*plan.v), cmp_rank);
+	plan_totals(r, &plan);
+	notice(cli, "%s: %llu candidates, %llu done by earlier runs of this "
+	       "pass", fs->mountpoint, (unsigned long long)e->candidates,
+	       (unsigned long long)e->earlier);
+	ret = cli->dry_run ? 0 : execute_plan(r, fs, &plan);
+	if (ret < 0)
+		goto out_free;
+	if (e4d_freespace_read(&cli->ctx, fs, &free) == 0) {
+		r->sum.have_free = true;
+		r->sum.free = free;
+	}
+	e4d_prom_from_summary(&e->prom, &r->sum, fs->geom.blocksize);
+	ret = ret ? 2 : 0;
+out_free:
+	r->bg = NULL;
+	e4d_plan_free(&plan);
+	return ret;
+}
+
+/* Return: 0 or -ENOMEM; how it went is in the fsent and the run. */
+static int bg_fs(struct run *r, const char *path)
+{
+	static const char *const results[] = {
+		[E4D_RUN_OK] = "ok", [E4D_RUN_PARTIAL] = "partial",
+		[E4D_RUN_FAILED] = "failed",
+	};
+	struct cli *cli = r->cli;
+	uint64_t moved = r->moved, bytes = r->bytes;
+	enum e4d_run_result result;
+	struct e4d_fs_id id;
+	struct e4d_bg bg;
+	struct e4d_fs *fs;
+	struct fsent *e;
+	const char *why;
+	int ret, code;
+
+	e = fsent_new(r);
+	if (!e)
+		return -ENOMEM;
+	ret = e4d_fs_open(&cli->ctx, path, &fs);
+	if (ret < 0) {
+		e->mountpoint = strdup(path);
+		e->reason = "not an ext4 filesystem that can be opened";
+		r->fs_failed = true;
+		return ret == -ENOMEM ? ret : 0;
+	}
+	e->mountpoint = strdup(fs->mountpoint ? fs->mountpoint : path);
+	e->device = fs->device ? strdup(fs->device) : NULL;
+	memcpy(e->uuid, fs->uuid, sizeof(e->uuid));
+	e->rotational = fs->rotational;
+	if (!e->mountpoint || (fs->device && !e->device)) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	e->prom.mountpoint = e->mountpoint;
+	e->prom.device = e->device;
+	e->prom.uuid = e->uuid;
+	notice(cli, "%s (%s): %s storage", e->mountpoint,
+	       e->device ? e->device : "?", rot_text(fs->rotational));
+	if (!fs->mounted || !fs->mountpoint) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: not mounted", path);
+		e->reason = "not mounted";
+		r->fs_failed = true;
+		goto out_close;
+	}
+	ret = e4d_fs_id_get(fs, &id);
+	if (ret) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: cannot read the superblock "
+			"(%s): background runs need read access to the device",
+			e->mountpoint, strerror(-ret));
+		e->reason = "no access to the device";
+		r->fs_failed = true;
+		ret = 0;
+		goto out_close;
+	}
+	ret = e4d_bg_begin(&cli->ctx, &cli->cfg, fs, &id, time(NULL), &bg,
+			   &why);
+	if (ret == 1) {
+		notice(cli, "%s: skipped: %s", e->mountpoint, why);
+		e->result = "skipped";
+		e->reason = why;
+		ret = 0;
+		goto out_close;
+	}
+	if (ret == -EBUSY) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: another e4defrag2 run is "
+			"working on this filesystem (lock %s/%s.lock is held); "
+			"nothing done", e->mountpoint, cli->cfg.state_dir,
+			e->uuid);
+		e->result = "locked";
+		e->reason = "another run holds the lock";
+		r->locked = true;
+		ret = 0;
+		goto out_close;
+	}
+	if (ret < 0) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: cannot start: %s",
+			e->mountpoint, strerror(-ret));
+		e->reason = "state directory unusable";
+		r->fs_failed = true;
+		ret = 0;
+		goto out_close;
+	}
+	e->resume_rank = e4d_bg_resume_rank(&bg);
+	e->resume_ino = e4d_bg_resume_ino(&bg);
+	if (e->resume_rank)
+		notice(cli, "%s: continuing pass %llu at inode %llu",
+		       e->mountpoint, (unsigned long long)bg.st.passes + 1,
+		       (unsigned long long)e->resume_ino);
+	ret = bg_run_fs(r, e, fs, &bg);
+	if (ret == -ENOMEM) {
+		e4d_bg_end(&cli->ctx, &cli->cfg, &bg, E4D_RUN_FAILED,
+			   EXIT_FATAL, time(NULL), NULL);
+		goto out_close;
+	}
+	result = ret == 1 ? E4D_RUN_FAILED : ret == 2 ? E4D_RUN_PARTIAL :
+		 E4D_RUN_OK;
+	code = result == E4D_RUN_OK ? 0 : result == E4D_RUN_PARTIAL ?
+	       EXIT_MORE : EXIT_SOME_FAILED;
+	if (result == E4D_RUN_FAILED)
+		r->fs_failed = true;
+	if (e4d_bg_end(&cli->ctx, &cli->cfg, &bg, result, code, time(NULL),
+		       &e->prom))
+		r->fs_failed = true;
+	e->have_prom = true;
+	e->result = results[result];
+	if (result == E4D_RUN_PARTIAL)
+		r->partial = true;
+	e->moved = r->moved - moved;
+	e->bytes = r->bytes - bytes;
+	notice(cli, "%s: %s: %llu files moved, %llu bytes%s", e->mountpoint,
+	       e->result, (unsigned long long)e->moved,
+	       (unsigned long long)e->bytes, result == E4D_RUN_PARTIAL ?
+	       "; the next run continues here" : "");
+	ret = 0;
+out_close:
 	e4d_fs_close(fs);
 	return ret;
 }
@@ -594,7 +1110,7 @@ out_close:
 static void print_skips(const struct run *r)
 {
 	const char *sep = "";
-	uint64_t n = 0;
+	uint64_t n = r->recent;
 	int k, w;
 
 	for (k = 1; k < E4D_SKIP_COUNT; k++)
@@ -612,6 +1128,11 @@ static void print_skips(const struct run *r)
 			if (r->unmovable[w])
 				printf(" [%s %llu]", e4d_why_token(w),
 				       (unsigned long long)r->unmovable[w]);
+	}
+	if (r->recent) {
+		printf("%srecently modified: %llu", *sep ? sep : " (",
+		       (unsigned long long)r->recent);
+		sep = ", ";
 	}
 	printf("%s\n", *sep ? ")" : "");
 }
@@ -638,40 +1159,356 @@ static void print_summary(const struct run *r, double secs)
 	printf("extents:        %llu -> %llu (files moved)\n",
 	       (unsigned long long)r->ext_before,
 	       (unsigned long long)r->ext_after);
+	if (r->released)
+		printf("released:       %llu (opened by another process)\n",
+		       (unsigned long long)r->released);
+	if (r->expired)
+		printf("time budget used up: %llu files left for the next run\n",
+		       (unsigned long long)(r->plan_files - r->moved -
+					    r->failed));
 	if (stop_requested)
 		printf("interrupted\n");
 }
 
-static int run_defrag(struct cli *cli, char **paths, int npaths)
+/* A JSON string: valid UTF-8, escaped; null for NULL. */
+static void json_str(FILE *out, const char *s)
 {
-	struct run r = { .cli = cli };
-	struct timespec t0;
-	int i, ret, status = 0;
+	char *safe;
+	const unsigned char *p;
 
-	r.tty = !cli->no_progress && isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &r.last);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	safe = e4d_json_safe(s);
+	putc('"', out);
+	for (p = (const unsigned char *)(safe ? safe : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			putc(*p, out);
+	}
+	putc('"', out);
+	free(safe);
+}
+
+static const char *exit_name(int status)
+{
+	switch (status) {
+	case 0:
+		return "done";
+	case EXIT_SOME_FAILED:
+		return "failed";
+	case EXIT_MORE:
+		return "more-to-do";
+	case EXIT_LOCKED:
+		return "locked";
+	default:
+		return "fatal";
+	}
+}
+
+static void json_summary(const struct run *r, double secs, int status)
+{
+	const char *sep = "";
+	uint64_t skipped = r->recent;
+	size_t i;
+	int k;
+
+	for (k = 1; k < E4D_SKIP_COUNT; k++)
+		skipped += r->skipped[k];
+	printf("{\n   \"mode\": \"%s\",\n   \"exit_code\": %d,\n"
+	       "   \"result\": \"%s\",\n   \"seconds\": %.3f,\n",
+	       r->cli->background ? "background" : "defrag", status,
+	       exit_name(status), secs);
+	printf("   \"files_planned\": %llu,\n   \"files_moved\": %llu,\n"
+	       "   \"files_skipped\": %llu,\n   \"files_failed\": %llu,\n"
+	       "   \"files_unfinished\": %llu,\n   \"files_released\": %llu,\n"
+	       "   \"bytes_moved\": %llu,\n   \"extents_before\": %llu,\n"
+	       "   \"extents_after\": %llu,\n   \"time_budget_expired\": %s,\n",
+	       (unsigned long long)r->plan_files,
+	       (unsigned long long)r->moved, (unsigned long long)skipped,
+	       (unsigned long long)r->failed,
+	       (unsigned long long)r->unfinished,
+	       (unsigned long long)r->released,
+	       (unsigned long long)r->bytes,
+	       (unsigned long long)r->ext_before,
+	       (unsigned long long)r->ext_after,
+	       r->expired ? "true" : "false");
+	printf("   \"skipped\": {");
+	for (k = 1; k < E4D_SKIP_COUNT; k++) {
+		if (!r->skipped[k])
+			continue;
+		printf("%s\"%s\": %llu", sep, e4d_skip_text(k),
+		       (unsigned long long)r->skipped[k]);
+		sep = ", ";
+	}
+	if (r->recent)
+		printf("%s\"recently modified\": %llu", sep,
+		       (unsigned long long)r->recent);
+	printf("},\n   \"filesystems\": [");
+	for (i = 0; i < r->nfss; i++) {
+		const struct fsent *e = &r->fss[i];
+
+		printf("%s\n      {\"mountpoint\": ", i ? "," : "");
+		json_str(stdout, e->mountpoint);
+		printf(", \"device\": ");
+		json_str(stdout, e->device);
+		printf(", \"uuid\": ");
+		json_str(stdout, e->uuid[0] ? e->uuid : NULL);
+		printf(", \"rotational\": %s, \"result\": \"%s\", "
+		       "\"reason\": ", e->rotational < 0 ? "null" :
+		       e->rotational ? "true" : "false", e->result);
+		json_str(stdout, e->reason);
+		printf(", \"candidates\": %llu, \"done_earlier\": %llu, "
+		       "\"files_moved\": %llu, \"bytes_moved\": %llu, "
+		       "\"resume_rank\": %llu, \"resume_ino\": %llu}",
+		       (unsigned long long)e->candidates,
+		       (unsigned long long)e->earlier,
+		       (unsigned long long)e->moved,
+		       (unsigned long long)e->bytes,
+		       (unsigned long long)e->resume_rank,
+		       (unsigned long long)e->resume_ino);
+	}
+	printf("%s],\n   \"files\": [", r->nfss ? "\n   " : "");
+	for (i = 0; i < r->nfiles; i++) {
+		const struct fent *f = &r->files[i];
+
+		printf("%s\n      {\"path\": ", i ? "," : "");
+		json_str(stdout, f->path);
+		printf(", \"ino\": %llu, \"result\": \"%s\", \"reason\": ",
+		       (unsigned long long)f->ino, f->result);
+		json_str(stdout, f->reason);
+		printf(", \"extents_before\": %llu, \"extents_after\": %llu, "
+		       "\"bytes_moved\": %llu}",
+		       (unsigned long long)f->ext_before,
+		       (unsigned long long)f->ext_after,
+		       (unsigned long long)f->bytes);
+	}
+	printf("%s]\n}\n", r->nfiles ? "\n   " : "");
+}
+
+static void run_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfiles; i++)
+		free(r->files[i].path);
+	free(r->files);
+	for (i = 0; i < r->nfss; i++) {
+		free(r->fss[i].mountpoint);
+		free(r->fss[i].device);
+	}
+	free(r->fss);
+	e4d_inoset_clear(&r->done);
+}
+
+/* Options shared by both defragmenting modes. */
+static void run_start(struct run *r, struct cli *cli)
+{
+	r->cli = cli;
+	clock_gettime(CLOCK_MONOTONIC, &r->last);
 	cli->dopts.stop = &stop_requested;
 	cli->dopts.progress = on_progress;
-	cli->dopts.progress_arg = &r;
+	cli->dopts.progress_arg = r;
+	cli->dopts.lease = cli->cfg.busy != E4D_BUSY_IGNORE;
+	cli->dopts.min_age = cli->cfg.min_age;
+	if (cli->cfg.time_budget || cli->cfg.max_rate) {
+		e4d_budget_init(&r->budget, NULL, NULL, cli->cfg.time_budget,
+				cli->cfg.max_rate);
+		cli->dopts.budget = &r->budget;
+	}
+	if (cli->dopts.lease)	/* the lease's signal is not wanted */
+		signal(SIGIO, SIG_IGN);
 	if (!cli->dry_run)
 		catch_signals();
-	for (i = 0; i < npaths && !stop_requested; i++) {
+}
+
+static int run_defrag(struct cli *cli, char **paths, int npaths)
+{
+	struct run r = { 0 };
+	struct timespec t0;
+	int i, ret, status = 0;
+	bool more = false;
+
+	run_start(&r, cli);
+	r.tty = !cli->no_progress && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < npaths && !stop_requested && !r.expired; i++) {
 		ret = defrag_path(&r, paths[i]);
 		if (ret < 0) {
 			progress_clear(&r);
 			e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", paths[i],
 				strerror(-ret));
-			e4d_inoset_clear(&r.done);
+			run_free(&r);
 			return EXIT_FATAL;
 		}
-		if (ret)
+		if (ret == EXIT_MORE)
+			more = true;
+		else if (ret)
 			status = EXIT_SOME_FAILED;
 	}
-	print_summary(&r, secs_since(&t0));
+	if (i < npaths)
+		more = true;	/* paths the budget left no time for */
 	if (r.failed || stop_requested)
 		status = EXIT_SOME_FAILED;
-	e4d_inoset_clear(&r.done);
+	else if (!status && more)
+		status = EXIT_MORE;
+	if (cli->json)
+		json_summary(&r, secs_since(&t0), status);
+	else
+		print_summary(&r, secs_since(&t0));
+	run_free(&r);
+	return status;
+}
+
+/* The configuration file, then the command line over it. */
+static int load_config(struct cli *cli)
+{
+	const char *path = cli->config_path ? cli->config_path :
+			   E4D_CONFIG_FILE;
+	struct e4d_config *c = &cli->cfg;
+	int ret;
+
+	ret = e4d_config_load(&cli->ctx, path, c);
+	if (ret == -ENOENT && !cli->config_path)
+		ret = 0;
+	else if (ret == -ENOENT)
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: no such file", path);
+	else if (ret && ret != -EINVAL)
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", path, strerror(-ret));
+	if (ret)
+		return ret;
+	if (cli->set.time_budget)
+		c->time_budget = cli->ov.time_budget;
+	if (cli->set.max_rate)
+		c->max_rate = cli->ov.max_rate;
+	if (cli->set.min_age)
+		c->min_age = cli->ov.min_age;
+	if (cli->set.busy)
+		c->busy = cli->ov.busy;
+	if (cli->set.nonrot)
+		c->include_nonrotational = true;
+	if (cli->set.state_dir) {
+		free(c->state_dir);
+		c->state_dir = strdup(cli->ov.state_dir);
+	}
+	if (cli->set.prometheus) {
+		free(c->prometheus_file);
+		c->prometheus_file = strdup(cli->ov.prometheus_file);
+	}
+	if ((cli->set.state_dir && !c->state_dir) ||
+	    (cli->set.prometheus && !c->prometheus_file))
+		return -ENOMEM;
+	if (!cli->threshold_set)
+		cli->popts.threshold = c->threshold;
+	return 0;
+}
+
+static void start_logging(struct cli *cli)
+{
+	enum log_to to = cli->log;
+
+	if (to == LOGTO_AUTO)
+		to = getenv("JOURNAL_STREAM") ? LOGTO_STDERR : LOGTO_SYSLOG;
+	if (to == LOGTO_SYSLOG) {
+		openlog("e4defrag2", LOG_PID, LOG_DAEMON);
+		cli->syslog = true;
+	}
+}
+
+static int write_metrics(struct run *r)
+{
+	struct cli *cli = r->cli;
+	struct e4d_prom_fs *v;
+	size_t i, n = 0;
+	int ret;
+
+	v = calloc(r->nfss + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < r->nfss; i++)
+		if (r->fss[i].have_prom)
+			v[n++] = r->fss[i].prom;
+	ret = e4d_prom_write(&cli->ctx, cli->cfg.prometheus_file, v, n);
+	free(v);
+	return ret;
+}
+
+static int run_background(struct cli *cli, char **paths, int npaths)
+{
+	struct run r = { 0 };
+	struct timespec t0;
+	char **mounts = NULL;
+	size_t i, n = 0;
+	int ret, status;
+
+	start_logging(cli);
+	ret = load_config(cli);
+	if (ret)
+		return EXIT_FATAL;
+	if (!cli->chunk)
+		cli->chunk = BG_CHUNK;
+	run_start(&r, cli);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e4d_ioprio_idle(&cli->ctx);
+	if (npaths) {
+		mounts = paths;
+		n = npaths;
+	} else if (cli->cfg.nfilesystems) {
+		mounts = cli->cfg.filesystems;
+		n = cli->cfg.nfilesystems;
+	} else {
+		ret = e4d_bg_mounts(&cli->ctx, &mounts, &n);
+		if (ret)
+			return EXIT_FATAL;
+		if (!n)
+			notice(cli, "no mounted ext4 filesystem");
+	}
+	for (i = 0; i < n && !stop_requested && !r.expired; i++) {
+		ret = bg_fs(&r, mounts[i]);
+		if (ret < 0) {
+			e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", mounts[i],
+				strerror(-ret));
+			status = EXIT_FATAL;
+			goto out_free;
+		}
+	}
+	/* filesystems the budget left no time for */
+	for (; i < n; i++) {
+		struct fsent *e = fsent_new(&r);
+
+		if (!e || !(e->mountpoint = strdup(mounts[i]))) {
+			status = EXIT_FATAL;
+			goto out_free;
+		}
+		e->result = "partial";
+		e->reason = "not started: time budget used up";
+		r.partial = true;
+	}
+	if (cli->cfg.prometheus_file && write_metrics(&r))
+		r.fs_failed = true;
+	if (r.failed || r.fs_failed)
+		status = EXIT_SOME_FAILED;
+	else if (r.locked)
+		status = EXIT_LOCKED;
+	else if (r.partial)
+		status = EXIT_MORE;
+	else
+		status = 0;
+	notice(cli, "background run: %llu files moved, %llu bytes, %llu "
+	       "failed, in %.1f s; exit %d (%s)",
+	       (unsigned long long)r.moved, (unsigned long long)r.bytes,
+	       (unsigned long long)r.failed, secs_since(&t0), status,
+	       exit_name(status));
+	if (cli->json)
+		json_summary(&r, secs_since(&t0), status);
+out_free:
+	if (!npaths && !cli->cfg.nfilesystems)
+		e4d_bg_mounts_free(mounts, n);
+	run_free(&r);
 	return status;
 }
 
@@ -697,6 +1534,17 @@ int main(int argc, char **argv)
 		{ "reserve", required_argument, NULL, OPT_RESERVE },
 		{ "no-prefetch", no_argument, NULL, OPT_NO_PREFETCH },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "background", no_argument, NULL, OPT_BACKGROUND },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "time-budget", required_argument, NULL, 't' },
+		{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+		{ "busy", required_argument, NULL, OPT_BUSY },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+		{ "include-nonrotational", no_argument, NULL, OPT_NONROT },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "chunk", required_argument, NULL, OPT_CHUNK },
 		{ "list-columns", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -717,8 +1565,17 @@ int main(int argc, char **argv)
 	cli.ropts.top = 20;
 	cli.popts.min_extents = 2;
 	cli.dopts.busy_retries = 8;
+	if (e4d_config_init(&cli.cfg) || e4d_config_init(&cli.ov)) {
+		fprintf(stderr, "%s: out of memory\n", cli.prog);
+		return EXIT_FATAL;
+	}
+	/* without --background, none of the background defaults apply */
+	cli.cfg.time_budget = 0;
+	cli.cfg.max_rate = 0;
+	cli.cfg.min_age = 0;
+	cli.cfg.busy = E4D_BUSY_IGNORE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "cJo:rnbaHvhV", longopts,
+	while ((c = getopt_long(argc, argv, "cJo:rnbaHvhVt:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -726,6 +1583,7 @@ int main(int argc, char **argv)
 			break;
 		case 'J':
 			cli.ropts.format = E4D_FMT_JSON;
+			cli.json = true;
 			break;
 		case 'o':
 			if (!e4d_report_columns_ok(optarg, &bad, &badlen)) {
@@ -776,6 +1634,7 @@ int main(int argc, char **argv)
 				return usage_error(cli.prog, "--threshold: not "
 						   "a score 0-100: '%s'",
 						   optarg);
+			cli.threshold_set = true;
 			break;
 		case OPT_MIN_SIZE:
 			if (parse_size(optarg, &cli.popts.min_size) < 0)
@@ -812,6 +1671,74 @@ int main(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			cli.no_progress = true;
 			break;
+		case OPT_BACKGROUND:
+			cli.background = true;
+			break;
+		case OPT_CONFIG:
+			cli.config_path = optarg;
+			break;
+		case 't':
+			if (e4d_parse_duration(optarg, &cli.ov.time_budget))
+				return usage_error(cli.prog, "--time-budget: "
+						   "not a duration: '%s'",
+						   optarg);
+			cli.set.time_budget = true;
+			break;
+		case OPT_MAX_RATE:
+			if (e4d_parse_rate(optarg, &cli.ov.max_rate))
+				return usage_error(cli.prog, "--max-rate: not "
+						   "a rate: '%s'", optarg);
+			cli.set.max_rate = true;
+			break;
+		case OPT_MIN_AGE:
+			if (e4d_parse_duration(optarg, &cli.ov.min_age))
+				return usage_error(cli.prog, "--min-age: not "
+						   "a duration: '%s'", optarg);
+			cli.set.min_age = true;
+			break;
+		case OPT_BUSY:
+			if (e4d_parse_busy(optarg, &cli.ov.busy))
+				return usage_error(cli.prog, "--busy: not skip, "
+						   "yield or ignore: '%s'",
+						   optarg);
+			cli.set.busy = true;
+			break;
+		case OPT_STATE_DIR:
+			if (optarg[0] != '/')
+				return usage_error(cli.prog, "--state-dir: not "
+						   "an absolute path: '%s'",
+						   optarg);
+			free(cli.ov.state_dir);
+			cli.ov.state_dir = strdup(optarg);
+			cli.set.state_dir = true;
+			break;
+		case OPT_PROMETHEUS:
+			free(cli.ov.prometheus_file);
+			cli.ov.prometheus_file = strdup(optarg);
+			cli.set.prometheus = true;
+			break;
+		case OPT_NONROT:
+			cli.set.nonrot = true;
+			break;
+		case OPT_LOG:
+			if (!strcmp(optarg, "auto"))
+				cli.log = LOGTO_AUTO;
+			else if (!strcmp(optarg, "syslog"))
+				cli.log = LOGTO_SYSLOG;
+			else if (!strcmp(optarg, "stderr"))
+				cli.log = LOGTO_STDERR;
+			else
+				return usage_error(cli.prog, "--log: not auto, "
+						   "syslog or stderr: '%s'",
+						   optarg);
+			break;
+		case OPT_CHUNK:
+			if (parse_size(optarg, &cli.chunk) < 0 ||
+			    cli.chunk < (64u << 10))
+				return usage_error(cli.prog, "--chunk: not a "
+						   "size of at least 64K: '%s'",
+						   optarg);
+			break;
 		case 'H':
 			e4d_report_list_columns(stdout);
 			return fflush(stdout) || ferror(stdout) ?
@@ -833,12 +1760,33 @@ int main(int argc, char **argv)
 					   argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (cli.background && cli.check)
+		return usage_error(cli.prog, "%s", "--background and -c "
+				   "cannot be combined");
+	if (!cli.background && (cli.config_path || cli.set.state_dir ||
+				cli.set.prometheus || cli.set.nonrot))
+		return usage_error(cli.prog, "%s", "--config, --state-dir, "
+				   "--prometheus and --include-nonrotational "
+				   "need --background");
+	if (optind >= argc && !cli.background)
 		return usage_error(cli.prog, "%s", "no PATH given");
-	if (cli.check)
+	if (cli.background) {
+		status = run_background(&cli, argv + optind, argc - optind);
+	} else if (cli.check) {
 		status = run_report(&cli, argv + optind, argc - optind);
-	else
+	} else {
+		if (cli.set.time_budget)
+			cli.cfg.time_budget = cli.ov.time_budget;
+		if (cli.set.max_rate)
+			cli.cfg.max_rate = cli.ov.max_rate;
+		if (cli.set.min_age)
+			cli.cfg.min_age = cli.ov.min_age;
+		if (cli.set.busy)
+			cli.cfg.busy = cli.ov.busy;
 		status = run_defrag(&cli, argv + optind, argc - optind);
+	}
+	e4d_config_free(&cli.cfg);
+	e4d_config_free(&cli.ov);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: write error on standard output\n",
 			cli.prog);

@@ -113,9 +113,9 @@ static void test_resume(void **state)
 	/* run 1: two files moved, stopped by the budget after inode 57 */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 1000,
 				      &bg, &why), 0);
-	e4d_bg_file_done(&bg, 12, 4096, 10, 1);
-	e4d_bg_file_done(&bg, 30, 0, 99, 99);	/* skipped: not counted */
-	e4d_bg_file_done(&bg, 57, 8192, 20, 2);
+	e4d_bg_file_done(&bg, 5, 12, 4096, 10, 1);
+	e4d_bg_file_done(&bg, 5, 30, 0, 99, 99);	/* skipped: not counted */
+	e4d_bg_file_done(&bg, 5, 57, 8192, 20, 2);
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 0,
 				    1090, &prom), 0);
 	assert_true(prom.have_run);
@@ -132,6 +132,11 @@ static void test_resume(void **state)
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 2000,
 				      &bg, &why), 0);
 	assert_int_equal(e4d_bg_resume_ino(&bg), 58);
+	assert_int_equal(e4d_bg_resume_rank(&bg), 6);
+	assert_true(e4d_bg_is_done(&bg, 5, 57));
+	assert_true(e4d_bg_is_done(&bg, 6, 99));
+	assert_false(e4d_bg_is_done(&bg, 5, 58));
+	assert_false(e4d_bg_is_done(&bg, 4, 1));
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_FAILED, 3,
 				    2001, &prom), 0);
 	assert_int_equal(prom.exit_code, 3);
@@ -142,7 +147,7 @@ static void test_resume(void **state)
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 3000,
 				      &bg, &why), 0);
 	assert_int_equal(e4d_bg_resume_ino(&bg), 58);
-	e4d_bg_file_done(&bg, 99, 4096, 5, 1);
+	e4d_bg_file_done(&bg, 5, 99, 4096, 5, 1);
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_OK, 0,
 				    3010, &prom), 0);
 	assert_int_equal(prom.bytes_moved_total, 16384);
@@ -151,8 +156,10 @@ static void test_resume(void **state)
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 4000,
 				      &bg, &why), 0);
 	assert_int_equal(e4d_bg_resume_ino(&bg), 0);
+	assert_int_equal(e4d_bg_resume_rank(&bg), 0);
+	assert_false(e4d_bg_is_done(&bg, E4D_RANK_MAX, 1));
 	assert_int_equal(bg.st.passes, 1);
-	e4d_bg_file_done(&bg, 7, 0, 0, 0);
+	e4d_bg_file_done(&bg, 5, 7, 0, 0, 0);
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 0,
 				    4001, NULL), 0);
 	f->id.mkfs_time++;
@@ -178,6 +185,18 @@ static void test_bad_state_dir(void **state)
 	assert_int_equal(chmod(f->dir, 0755), 0);
 }
 
+static void test_rank(void **state)
+{
+	(void)state;
+	assert_int_equal(e4d_rank(0), 0);
+	assert_int_equal(e4d_rank(-1), 0);
+	assert_int_equal(e4d_rank(0.04), 0);
+	assert_int_equal(e4d_rank(0.05), 1);
+	assert_int_equal(e4d_rank(42.26), 423);
+	assert_int_equal(e4d_rank(100), E4D_RANK_MAX);
+	assert_int_equal(e4d_rank(1e300), E4D_RANK_MAX);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -186,6 +205,7 @@ int main(void)
 		T(test_policy_and_lock),
 		T(test_resume),
 		T(test_bad_state_dir),
+		cmocka_unit_test(test_rank),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,12 @@
  *	e4d_fs_id_get(fs, &id);
  *	ret = e4d_bg_begin(ctx, cfg, fs, &id, time(NULL), &bg, &why);
  *	(1: skipped by policy, log why; -EBUSY: another run has it)
- *	plan the scan; skip candidates with ino < e4d_bg_resume_ino(&bg);
+ *	plan the scan, order the candidates by e4d_rank() (highest first),
+ *	then inode; leave out those e4d_bg_is_done() says an earlier run of
+ *	this pass has had;
  *	for each candidate, while the budget lasts:
  *		e4d_defrag_file(...);
- *		e4d_bg_file_done(&bg, c->ino, res.bytes, res.ext_before,
+ *		e4d_bg_file_done(&bg, rank, c->ino, res.bytes, res.ext_before,
  *				 res.ext_after);
  *	e4d_bg_end(ctx, cfg, &bg, result, exit_code, time(NULL), &prom);
  *	then e4d_prom_from_summary(&prom, ...) and, after every filesystem,
@@ -20,6 +22,8 @@
 #ifndef E4D_BACKGROUND_H
 #define E4D_BACKGROUND_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "e4d/state.h"
@@ -37,8 +41,18 @@ struct e4d_bg {
 	uint64_t bytes;
 	uint64_t ext_before;	/* of the files moved */
 	uint64_t ext_after;
-	uint64_t last_ino;	/* highest inode finished; 0 = none */
+	uint64_t last_rank;	/* 1 + rank of the last file finished; 0 = none */
+	uint64_t last_ino;	/* and its inode */
 };
+
+/**
+ * e4d_rank() - the order key of a candidate in a scheduled run
+ * @score: the file's score, 0-100
+ *
+ * Return: the score times 10, rounded, within 0..E4D_RANK_MAX. Coarse on
+ * purpose: a file nobody touched gets the same rank in the next run.
+ */
+unsigned int e4d_rank(double score);
 
 /**
  * e4d_bg_begin() - start a scheduled run on a filesystem
@@ -61,7 +75,8 @@ int e4d_bg_begin(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
 		 uint64_t now, struct e4d_bg *bg, const char **why);
 
 /**
- * e4d_bg_resume_ino() - first inode this run should consider
+ * e4d_bg_resume_ino() - first inode this run should consider within the
+ * rank it resumes in (e4d_bg_resume_rank())
  * @bg: run
  *
  * Return: the inode after the last one the previous (partial) run
@@ -70,14 +85,36 @@ int e4d_bg_begin(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
 uint64_t e4d_bg_resume_ino(const struct e4d_bg *bg);
 
 /**
+ * e4d_bg_resume_rank() - where in the order this run resumes
+ * @bg: run
+ *
+ * Return: 0 at the beginning of a pass, else 1 + the rank of the last file
+ * the previous run finished.
+ */
+uint64_t e4d_bg_resume_rank(const struct e4d_bg *bg);
+
+/**
+ * e4d_bg_is_done() - whether an earlier run of this pass went past a file
+ * @bg: run
+ * @rank: the file's e4d_rank()
+ * @ino: its inode
+ *
+ * Return: true when (@rank, @ino) comes before the resume point in the
+ * order of a run (rank from high to low, then inode from low to high).
+ */
+bool e4d_bg_is_done(const struct e4d_bg *bg, unsigned int rank, uint64_t ino);
+
+/**
  * e4d_bg_file_done() - account a file the run has finished with
  * @bg: run
- * @ino: its inode; files must come in increasing inode order
+ * @rank: its e4d_rank()
+ * @ino: its inode; files must come in the order of a run
  * @bytes: bytes moved (0 when skipped)
  * @ext_before: extents before (ignored when nothing moved)
  * @ext_after: extents after
  */
-void e4d_bg_file_done(struct e4d_bg *bg, uint64_t ino, uint64_t bytes,
+void e4d_bg_file_done(struct e4d_bg *bg, unsigned int rank, uint64_t ino,
+		      uint64_t bytes,
 		      uint64_t ext_before, uint64_t ext_after);
 
 /**
@@ -98,5 +135,19 @@ void e4d_bg_file_done(struct e4d_bg *bg, uint64_t ino, uint64_t bytes,
 int e4d_bg_end(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
 	       struct e4d_bg *bg, enum e4d_run_result result, int exit_code,
 	       uint64_t now, struct e4d_prom_fs *prom);
+
+/**
+ * e4d_bg_mounts() - the mountpoints of every mounted ext4 filesystem, each
+ * filesystem once (the first mountpoint of a device), from libmount
+ * @ctx: library context
+ * @paths: out, malloc'd array of malloc'd strings (e4d_bg_mounts_free())
+ * @n: out, how many
+ *
+ * Return: 0 or a negative errno.
+ */
+int e4d_bg_mounts(const struct e4d_ctx *ctx, char ***paths, size_t *n);
+
+/** e4d_bg_mounts_free() - release what e4d_bg_mounts() returned */
+void e4d_bg_mounts_free(char **paths, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include "e4d/move.h"
 #include "e4d/plan.h"
 
+struct e4d_budget;
 struct e4d_ctx;
 struct e4d_fs;
 
@@ -25,7 +26,30 @@ struct e4d_defrag_opts {
 				 * 0 = 1% of the filesystem, at least 4 MiB
 				 */
 	unsigned int busy_retries;
+	uint64_t chunk;		/* blocks per ioctl; 0 = E4D_MOVE_CHUNK */
 	bool no_cache_tricks;	/* plain ioctl (for measurements) */
+	/*
+	 * Yield to applications: with @lease, a write lease (F_SETLEASE) is
+	 * taken on the file before anything is moved; a file another
+	 * process has open is then skipped (E4D_SKIP_BUSY), and when one
+	 * opens it during the move (the lease breaks) the lease is given
+	 * back after the current chunk and the file is left (E4D_SKIP_BUSY,
+	 * res->released). Needs ownership of the file or CAP_LEASE; without
+	 * them the file is moved without a lease.
+	 */
+	bool lease;
+	uint64_t min_age;	/* skip files modified less than this many
+				 * seconds before @now (res->recent)
+				 */
+	int64_t now;		/* Unix time for @min_age; 0 = time(NULL) */
+	/*
+	 * Time budget and rate limit (may be NULL): each chunk's bytes are
+	 * accounted and the delay that keeps the rate is slept between
+	 * chunks (in slices, watching the lease and @stop); once the
+	 * deadline passes the file stops after the current chunk
+	 * (E4D_SKIP_STOPPED, res->expired).
+	 */
+	struct e4d_budget *budget;
 	const volatile sig_atomic_t *stop;
 	void (*progress)(void *arg, uint64_t blocks);
 	void *progress_arg;
@@ -42,6 +66,9 @@ struct e4d_defrag_result {
 	uint64_t windows;	/* windows with data */
 	uint64_t windows_moved;
 	uint64_t windows_freefrag;	/* no better donor found */
+	bool recent;		/* skipped: modified within min_age */
+	bool released;		/* another process opened it: stopped */
+	bool expired;		/* the time budget ran out during it */
 	struct e4d_move_stats mv;
 };
 

@@ -34,6 +34,7 @@ struct e4d_fs;
 #define E4D_STATE_DIR		"/var/lib/e4defrag2"
 #define E4D_STATE_VERSION	1
 #define E4D_STATE_MAX_SIZE	4096
+#define E4D_RANK_MAX		1000	/* ranks are 0..1000: score x 10 */
 
 /* Which filesystem a state belongs to; a recreated one differs. */
 struct e4d_fs_id {
@@ -52,7 +53,14 @@ enum e4d_run_result {
 
 struct e4d_state {
 	struct e4d_fs_id id;
-	uint64_t next_ino;	/* first inode for the next run; 0 = start */
+	/*
+	 * Where the next run continues. Runs take the candidates worst
+	 * first: by rank (the score x 10, rounded) from high to low, then by
+	 * inode. next_rank is 0 to start a pass at the beginning, else one
+	 * more than the rank to continue in, at inode next_ino.
+	 */
+	uint64_t next_rank;
+	uint64_t next_ino;
 	uint64_t passes;	/* whole-filesystem passes completed */
 	uint64_t last_start;	/* Unix time of the last run's start */
 	uint64_t last_end;	/* and of its end */
