@@ -1315,6 +1315,14 @@ static void run_start(struct run *r, struct cli *cli)
 	cli->dopts.progress_arg = r;
 	cli->dopts.lease = cli->cfg.busy != E4D_BUSY_IGNORE;
 	cli->dopts.min_age = cli->cfg.min_age;
+	/* rate-limited: chunks of about a quarter second of the rate, so
+	 * the pace is even and the last chunk cannot overshoot by much
+	 */
+	if (cli->cfg.max_rate && !cli->chunk) {
+		cli->chunk = (cli->cfg.max_rate / 4) & ~((1ull << 20) - 1);
+		if (cli->chunk < (1ull << 20))
+			cli->chunk = 1ull << 20;
+	}
 	if (cli->cfg.time_budget || cli->cfg.max_rate) {
 		e4d_budget_init(&r->budget, NULL, NULL, cli->cfg.time_budget,
 				cli->cfg.max_rate);
