@@ -571,9 +571,13 @@ static void json_summary(FILE *out, const struct e4d_fs *fs,
 	if (fs)
 		fprintf(out, ",\n%s   \"blocksize\": %u,\n"
 			"%s   \"rotational\": %s,\n"
+			"%s   \"background\": \"%s\",\n"
 			"%s   \"geometry\": \"%s\"", ind, fs->geom.blocksize,
 			ind, fs->rotational < 0 ? "null" :
 			fs->rotational ? "true" : "false", ind,
+			fs->rotational ? "yes" :
+			"skipped: non-rotational (include-nonrotational = yes)",
+			ind,
 			fs->geom.estimated ? "estimated" : "read");
 	fprintf(out, ",\n%s   \"files\": %" PRIu64
 		",\n%s   \"fragmented_files\": %" PRIu64
@@ -648,6 +652,10 @@ static void text_summary(FILE *out, const struct fsent *e)
 		fs->geom.blocksize,
 		fs->rotational == 0 ? ", non-rotational" :
 		fs->rotational == 1 ? ", rotational" : "");
+	if (fs->rotational == 0)
+		fprintf(out, "  non-rotational storage: scheduled runs "
+			"(--background) leave it alone unless "
+			"include-nonrotational = yes\n");
 	fprintf(out, "  files %" PRIu64 ", fragmented %" PRIu64
 		" (%.1f%%), unmovable %" PRIu64 ", errors %" PRIu64 "\n",
 		s->files, s->fragmented,
