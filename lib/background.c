@@ -11,6 +11,7 @@
 
 #include "e4d/background.h"
 #include "e4d/config.h"
+#include "e4d/done.h"
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
 #include "e4d/ioprio.h"
@@ -37,71 +38,51 @@ int e4d_bg_begin(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
 		return ret;
 	ret = e4d_state_load(ctx, cfg->state_dir, id, &bg->st);
 	if (ret && ret != -ENOENT && ret != -EPERM && ret != -EINVAL &&
-	    ret != -EPROTO && ret != -ESTALE) {
-		e4d_unlock_fs(bg->lock_fd);
-		bg->lock_fd = -1;
-		return ret;
+	    ret != -EPROTO && ret != -ESTALE)
+		goto out_unlock;
+	/* a record is only as good as the state naming its pass */
+	if (!ret) {
+		ret = e4d_done_load(ctx, cfg->state_dir, id, bg->st.passes,
+				    &bg->done);
+		if (ret == -ENOMEM)
+			goto out_unlock;
 	}
+	bg->done_earlier = e4d_done_count(&bg->done);
+	bg->done_saved = bg->done_earlier;
 	bg->start = now;
+	bg->saved = now;
 	return 0;
+out_unlock:
+	e4d_done_clear(&bg->done);
+	e4d_unlock_fs(bg->lock_fd);
+	bg->lock_fd = -1;
+	return ret;
 }
 
-unsigned int e4d_rank(double score)
+bool e4d_bg_is_done(struct e4d_bg *bg, uint64_t ino)
 {
-	if (!(score > 0))
-		return 0;
-	if (score >= E4D_RANK_MAX / 10)
-		return E4D_RANK_MAX;
-	return (unsigned int)(score * 10 + 0.5);
+	return e4d_done_has(&bg->done, ino);
 }
 
-uint64_t e4d_bg_resume_ino(const struct e4d_bg *bg)
+int e4d_bg_file_done(struct e4d_bg *bg, uint64_t ino, uint64_t bytes,
+		     uint64_t ext_before, uint64_t ext_after)
 {
-	return bg->st.next_ino;
-}
-
-uint64_t e4d_bg_resume_rank(const struct e4d_bg *bg)
-{
-	return bg->st.next_rank;
-}
-
-bool e4d_bg_is_done(const struct e4d_bg *bg, unsigned int rank, uint64_t ino)
-{
-	uint64_t r = bg->st.next_rank;
-
-	if (!r)
-		return false;
-	return rank + 1 > r || (rank + 1 == r && ino < bg->st.next_ino);
-}
-
-void e4d_bg_file_done(struct e4d_bg *bg, unsigned int rank, uint64_t ino,
-		      uint64_t bytes, uint64_t ext_before, uint64_t ext_after)
-{
-	bg->last_rank = (uint64_t)rank + 1;
-	bg->last_ino = ino;
-	if (!bytes)
-		return;
-	bg->files++;
-	bg->bytes += bytes;
-	bg->ext_before += ext_before;
-	bg->ext_after += ext_after;
-}
-
-int e4d_bg_end(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
-	       struct e4d_bg *bg, enum e4d_run_result result, int exit_code,
-	       uint64_t now, struct e4d_prom_fs *prom)
-{
-	struct e4d_state *st = &bg->st;
-	int ret;
-
-	if (result == E4D_RUN_OK) {
-		st->next_rank = 0;
-		st->next_ino = 0;
-		st->passes++;
-	} else if (bg->last_rank) {
-		st->next_rank = bg->last_rank;
-		st->next_ino = bg->last_ino + 1;
+	if (bytes) {
+		bg->files++;
+		bg->bytes += bytes;
+		bg->ext_before += ext_before;
+		bg->ext_after += ext_after;
 	}
+	return e4d_done_add(&bg->done, ino);
+}
+
+/* The state as a run ending now with @result would leave it. */
+static void run_state(const struct e4d_bg *bg, enum e4d_run_result result,
+		      int exit_code, uint64_t now, struct e4d_state *st)
+{
+	*st = bg->st;
+	if (result == E4D_RUN_OK)
+		st->passes++;
 	st->last_start = bg->start;
 	st->last_end = now > bg->start ? now : bg->start;
 	st->last_result = result;
@@ -111,15 +92,74 @@ int e4d_bg_end(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
 	st->bytes_moved_total += bg->bytes;
 	if (st->bytes_moved_total < bg->bytes)
 		st->bytes_moved_total = bg->bytes;	/* wrapped: restart */
-	ret = e4d_state_save(ctx, cfg->state_dir, st);
+}
+
+/* The record first, then the state: both name the same pass. */
+static int save_partial(const struct e4d_ctx *ctx,
+			const struct e4d_config *cfg, struct e4d_bg *bg,
+			const struct e4d_state *st)
+{
+	int ret;
+
+	ret = e4d_done_save(ctx, cfg->state_dir, &bg->st.id, bg->st.passes,
+			    &bg->done);
+	if (ret)
+		return ret;
+	bg->done_saved = e4d_done_count(&bg->done);
+	return e4d_state_save(ctx, cfg->state_dir, st);
+}
+
+int e4d_bg_checkpoint(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
+		      struct e4d_bg *bg, uint64_t now)
+{
+	struct e4d_state st;
+	int ret;
+
+	if (now < bg->saved + E4D_BG_CHECKPOINT_SECS ||
+	    e4d_done_count(&bg->done) == bg->done_saved)
+		return 0;
+	bg->saved = now;
+	run_state(bg, E4D_RUN_PARTIAL, 4, now, &st);
+	ret = save_partial(ctx, cfg, bg, &st);
+	return ret ? ret : 1;
+}
+
+int e4d_bg_end(const struct e4d_ctx *ctx, const struct e4d_config *cfg,
+	       struct e4d_bg *bg, enum e4d_run_result result, int exit_code,
+	       uint64_t now, struct e4d_prom_fs *prom)
+{
+	struct e4d_state st;
+	int ret;
+
+	run_state(bg, result, exit_code, now, &st);
+	if (result == E4D_RUN_OK) {
+		/* the state counts the pass first: a record left behind by
+		 * a crash in between names a pass that is over
+		 */
+		ret = e4d_state_save(ctx, cfg->state_dir, &st);
+		if (!ret)
+			ret = e4d_done_remove(ctx, cfg->state_dir,
+					      st.id.uuid);
+	} else {
+		ret = save_partial(ctx, cfg, bg, &st);
+	}
+	bg->st = st;
+	e4d_done_clear(&bg->done);
 	e4d_unlock_fs(bg->lock_fd);
 	bg->lock_fd = -1;
 	if (prom) {
-		e4d_prom_from_state(prom, st);
+		e4d_prom_from_state(prom, &st);
 		prom->extents_before = bg->ext_before;
 		prom->extents_after = bg->ext_after;
 	}
 	return ret;
+}
+
+void e4d_bg_abort(struct e4d_bg *bg)
+{
+	e4d_done_clear(&bg->done);
+	e4d_unlock_fs(bg->lock_fd);
+	bg->lock_fd = -1;
 }
 
 void e4d_bg_mounts_free(char **paths, size_t n)

@@ -181,7 +181,7 @@ static int reopen(struct job *j)
 		int64_t now = j->o->now ? j->o->now : (int64_t)time(NULL);
 
 		if (st.st_mtime > now - (int64_t)j->o->min_age) {
-			j->res->recent = true;
+			j->res->skip = E4D_SKIP_RECENT;
 			return 1;
 		}
 	}

@@ -20,6 +20,7 @@ static const char *const skip_texts[E4D_SKIP_COUNT] = {
 	[E4D_SKIP_NONAME] = "no path found",
 	[E4D_SKIP_PERM] = "permission denied",
 	[E4D_SKIP_BUSY] = "busy",
+	[E4D_SKIP_RECENT] = "recently modified",
 	[E4D_SKIP_CHANGED] = "changed or deleted meanwhile",
 	[E4D_SKIP_NOSPACE] = "not enough free space",
 	[E4D_SKIP_FREEFRAG] = "free space too fragmented to improve it",

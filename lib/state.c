@@ -48,6 +48,14 @@ int e4d_fs_id_get(const struct e4d_fs *fs, struct e4d_fs_id *id)
 	return 0;
 }
 
+bool e4d_fs_id_equal(const struct e4d_fs_id *a, const struct e4d_fs_id *b)
+{
+	return !strcmp(a->uuid, b->uuid) &&
+	       a->blocks_count == b->blocks_count &&
+	       a->inodes_count == b->inodes_count &&
+	       a->mkfs_time == b->mkfs_time;
+}
+
 void e4d_state_init(struct e4d_state *st, const struct e4d_fs_id *id)
 {
 	memset(st, 0, sizeof(*st));
@@ -81,8 +89,6 @@ static const struct {
 	  UINT32_MAX },
 	{ "mkfs_time", offsetof(struct e4d_state, id.mkfs_time),
 	  UINT64_MAX },
-	F(next_rank, E4D_RANK_MAX + 1),
-	F(next_ino, (uint64_t)UINT32_MAX + 1),
 	F(passes, UINT64_MAX),
 	F(last_start, UINT64_MAX),
 	F(last_end, UINT64_MAX),
@@ -323,14 +329,14 @@ int e4d_state_dir_prepare(const struct e4d_ctx *ctx, const char *dir)
 	return 0;
 }
 
-/* Read a trusted state file. Return: 0 or negative errno (warned). */
-static int read_state(const struct e4d_ctx *ctx, int dfd, const char *path,
-		      const char *name, char *buf, size_t size)
+/* Read a trusted file of size < @size into @buf. Return: 0 or -errno. */
+static int read_trusted(const struct e4d_ctx *ctx, int dfd, const char *path,
+			const char *name, char *buf, size_t size)
 {
 	const char *why;
 	struct stat st;
 	size_t len = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd, ret;
 
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -354,6 +360,11 @@ static int read_state(const struct e4d_ctx *ctx, int dfd, const char *path,
 	if (why) {
 		e4d_msg(ctx, E4D_WARN, "%s: %s; ignored", path, why);
 		ret = -EPERM;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size >= size) {
+		e4d_msg(ctx, E4D_WARN, "%s: too large; ignored", path);
+		ret = -EINVAL;
 		goto out_close;
 	}
 	for (;;) {
@@ -388,35 +399,95 @@ out_close:
 	return ret;
 }
 
+int e4d_state_read_file(const struct e4d_ctx *ctx, const char *dir,
+			const char *name, size_t max, char **text)
+{
+	char path[4096];
+	int dfd, ret;
+
+	*text = NULL;
+	if (strchr(name, '/') || snprintf(path, sizeof(path), "%s/%s", dir,
+					  name) >= (int)sizeof(path))
+		return -EINVAL;
+	*text = malloc(max + 1);
+	if (!*text)
+		return -ENOMEM;
+	dfd = open_dir(ctx, E4D_WARN, dir);
+	if (dfd < 0) {
+		ret = dfd;
+		goto out_free;
+	}
+	ret = read_trusted(ctx, dfd, path, name, *text, max + 1);
+	close(dfd);
+	if (!ret)
+		return 0;
+out_free:
+	free(*text);
+	*text = NULL;
+	return ret;
+}
+
+int e4d_state_write_file(const struct e4d_ctx *ctx, const char *dir,
+			 const char *name, const char *buf, size_t len)
+{
+	int dfd, ret;
+
+	ret = e4d_state_dir_prepare(ctx, dir);
+	if (ret)
+		return ret;
+	dfd = open_dir(ctx, E4D_ERR, dir);
+	if (dfd < 0)
+		return dfd;
+	ret = e4d_write_atomic(dfd, name, buf, len, 0644);
+	if (ret)
+		e4d_msg(ctx, E4D_ERR, "cannot write %s/%s: %s", dir, name,
+			strerror(-ret));
+	close(dfd);
+	return ret;
+}
+
+int e4d_state_remove_file(const struct e4d_ctx *ctx, const char *dir,
+			  const char *name)
+{
+	int dfd, ret = 0;
+
+	dfd = open_dir(ctx, E4D_ERR, dir);
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, name, 0) && errno != ENOENT) {
+		ret = -errno;
+		e4d_msg(ctx, E4D_ERR, "cannot remove %s/%s: %s", dir, name,
+			strerror(-ret));
+	} else if (fsync(dfd) && errno != EINVAL) {
+		ret = -errno;
+	}
+	close(dfd);
+	return ret;
+}
+
 int e4d_state_load(const struct e4d_ctx *ctx, const char *dir,
 		   const struct e4d_fs_id *id, struct e4d_state *st)
 {
-	char path[4096], buf[E4D_STATE_MAX_SIZE + 1];
+	char path[4096], *buf;
 	struct e4d_state got;
 	const char *why;
-	int dfd, ret;
+	int ret;
 
 	e4d_state_init(st, id);
 	ret = e4d_state_path(dir, id->uuid, path, sizeof(path));
 	if (ret)
 		return ret;
-	dfd = open_dir(ctx, E4D_WARN, dir);
-	if (dfd < 0)
-		return dfd;
-	ret = read_state(ctx, dfd, path, strrchr(path, '/') + 1, buf,
-			 sizeof(buf));
-	close(dfd);
+	ret = e4d_state_read_file(ctx, dir, strrchr(path, '/') + 1,
+				  E4D_STATE_MAX_SIZE, &buf);
 	if (ret)
 		return ret;
 	ret = e4d_state_parse(buf, &got, &why);
+	free(buf);
 	if (ret) {
 		e4d_msg(ctx, E4D_WARN, "%s: %s; ignored", path, why);
 		return ret;
 	}
-	if (strcmp(got.id.uuid, id->uuid) ||
-	    got.id.blocks_count != id->blocks_count ||
-	    got.id.inodes_count != id->inodes_count ||
-	    got.id.mkfs_time != id->mkfs_time) {
+	if (!e4d_fs_id_equal(&got.id, id)) {
 		e4d_msg(ctx, E4D_WARN,
 			"%s: of an earlier filesystem with this UUID (size or creation time differ); starting over",
 			path);
@@ -430,7 +501,7 @@ int e4d_state_save(const struct e4d_ctx *ctx, const char *dir,
 		   const struct e4d_state *st)
 {
 	char path[4096], buf[E4D_STATE_MAX_SIZE];
-	int dfd, len, ret;
+	int len, ret;
 
 	ret = e4d_state_path(dir, st->id.uuid, path, sizeof(path));
 	if (ret)
@@ -438,16 +509,6 @@ int e4d_state_save(const struct e4d_ctx *ctx, const char *dir,
 	len = e4d_state_format(st, buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	ret = e4d_state_dir_prepare(ctx, dir);
-	if (ret)
-		return ret;
-	dfd = open_dir(ctx, E4D_ERR, dir);
-	if (dfd < 0)
-		return dfd;
-	ret = e4d_write_atomic(dfd, strrchr(path, '/') + 1, buf, len, 0644);
-	if (ret)
-		e4d_msg(ctx, E4D_ERR, "cannot write %s: %s", path,
-			strerror(-ret));
-	close(dfd);
-	return ret;
+	return e4d_state_write_file(ctx, dir, strrchr(path, '/') + 1, buf,
+				    len);
 }

@@ -108,6 +108,7 @@ struct fent {
 	size_t fsidx;
 	const char *result;	/* moved, skipped, failed, unfinished */
 	const char *reason;
+	double score;		/* at the scan */
 	uint64_t ext_before, ext_after, bytes;
 };
 
@@ -116,10 +117,12 @@ struct fsent {
 	char *mountpoint, *device;
 	char uuid[37];
 	int rotational;
-	const char *result;	/* ok, partial, failed, skipped, locked */
+	const char *result;	/* ok, partial, failed, skipped, locked,
+				 * planned (--dry-run)
+				 */
 	const char *reason;
-	uint64_t candidates, earlier, moved, bytes;
-	uint64_t resume_rank, resume_ino;
+	uint64_t candidates, left, earlier, moved, bytes;
+	uint64_t pass;		/* the pass this run worked in, from 1 */
 	bool have_prom;
 	struct e4d_prom_fs prom;
 };
@@ -131,11 +134,12 @@ struct run {
 	uint64_t skipped[E4D_SKIP_COUNT];
 	uint64_t unmovable[16];
 	uint64_t plan_files, plan_bytes, plan_extents, plan_ideal;
-	uint64_t recent, released, unfinished;
+	uint64_t released, unfinished;
 	bool expired;		/* the time budget ran out */
 	bool locked;		/* a filesystem was held by another run */
 	bool fs_failed;		/* a filesystem failed as a whole */
 	bool partial;		/* a filesystem was left with more to do */
+	bool pass_full;		/* the done record of the pass is full */
 	struct e4d_budget budget;
 	struct fent *files;	/* with --json */
 	size_t nfiles, capfiles;
@@ -212,7 +216,8 @@ static void usage(FILE *out, const char *prog)
 "                         (default 1%% of the filesystem, at least 4M)\n"
 "  -t, --time-budget T    stop after T (seconds, or 90m, 2h, 1d)\n"
 "      --max-rate RATE    move at most RATE (MiB/s, or 512K, 1G) on average\n"
-"      --min-age T        leave files modified within T alone\n"
+"      --min-age T        leave files modified within T alone (skipped as\n"
+"                         \"recently modified\")\n"
 "      --busy=POLICY      files other processes have open: skip (leave\n"
 "                         them; release one opened during its move after\n"
 "                         the current chunk), yield (as skip, then retry\n"
@@ -223,10 +228,12 @@ static void usage(FILE *out, const char *prog)
 "\n"
 "Background (scheduled) runs:\n"
 "      --background       every filesystem of the configuration (default:\n"
-"                         all mounted ext4), worst files first, resuming\n"
-"                         where the last run stopped; idle I/O, nice 19\n"
+"                         all mounted ext4), worst files first; the next\n"
+"                         run goes on with the files this pass has not\n"
+"                         had; idle I/O, nice 19\n"
 "      --config FILE      settings (default " E4D_CONFIG_FILE ")\n"
-"      --state-dir DIR    resume state and locks (default " E4D_STATE_DIR ")\n"
+"      --state-dir DIR    state, done records and locks\n"
+"                         (default " E4D_STATE_DIR ")\n"
 "      --prometheus FILE  write metrics for node_exporter's textfile\n"
 "                         collector (FILE ends in .prom)\n"
 "      --include-nonrotational  also SSDs and other non-rotational devices\n"
@@ -601,6 +608,7 @@ static int note_file(struct run *r, const struct e4d_cand *c,
 	if (c->path && !e->path)
 		return -ENOMEM;
 	e->ino = c->ino;
+	e->score = c->score;
 	e->fsidx = r->nfss ? r->nfss - 1 : 0;
 	e->result = result;
 	e->reason = reason;
@@ -646,8 +654,7 @@ static int account(struct run *r, const struct e4d_cand *c,
 		reason = res->skip ? e4d_skip_text(res->skip) : NULL;
 	} else {
 		result = "skipped";
-		reason = res->recent ? "recently modified" :
-			 e4d_skip_text(res->skip);
+		reason = e4d_skip_text(res->skip);
 	}
 	if (res->released) {
 		r->released++;
@@ -680,10 +687,7 @@ static int account(struct run *r, const struct e4d_cand *c,
 		e4d_msg(&cli->ctx, E4D_INFO, "%s: not started: %s", c->path,
 			reason);
 	} else if (!res->err) {
-		if (res->recent)
-			r->recent++;
-		else
-			r->skipped[res->skip]++;
+		r->skipped[res->skip]++;
 		if (res->skip == E4D_SKIP_UNMOVABLE && res->why < 16)
 			r->unmovable[res->why]++;
 		progress_clear(r);
@@ -714,14 +718,26 @@ static bool budget_expired(struct run *r)
 }
 
 /*
- * The rank of a candidate in a background run. A pass goes in inode order
- * (rank 0 for every file): the key must not change under the moves, or a
- * file moved by one run but not made perfect would come again in the next
- * run of the same pass with its lower score.
+ * A file of a background run is finished with: record it for the pass and
+ * save a checkpoint now and then. Return: 0, 1 to stop (the record of the
+ * pass is full), -ENOMEM.
  */
-static unsigned int bg_rank(const struct e4d_cand *c)
+static int bg_done(struct run *r, const struct e4d_cand *c,
+		   const struct e4d_defrag_result *res)
 {
-	(void)c;
+	struct cli *cli = r->cli;
+	int ret;
+
+	ret = e4d_bg_file_done(r->bg, c->ino, res->bytes, res->ext_before,
+			       res->ext_after);
+	if (ret == -ENOSPC) {
+		r->pass_full = true;
+		return 1;
+	}
+	if (ret < 0)
+		return ret;
+	/* a failed checkpoint was reported; the end of the run tries again */
+	e4d_bg_checkpoint(&cli->ctx, &cli->cfg, r->bg, time(NULL));
 	return 0;
 }
 
@@ -761,12 +777,8 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	ret = account(r, c, &res);
 	if (ret <= 0)
 		return ret < 0 ? ret : 1;
-	/* the resume point moves on in the plan's order only */
-	if (r->bg && !second)
-		e4d_bg_file_done(r->bg, bg_rank(c), c->ino, res.bytes,
-				 res.ext_before, res.ext_after);
 	r->done_blocks = start + c->blocks;
-	return 0;
+	return r->bg ? bg_done(r, c, &res) : 0;
 }
 
 /* Return: 0, 1 when stopped before the end (budget, signal), or -errno. */
@@ -891,35 +903,21 @@ out_close:
 	return ret;
 }
 
-/* Background order: rank from high to low, then inode. */
-static int cmp_rank(const void *a, const void *b)
-{
-	const struct e4d_cand *x = a, *y = b;
-	unsigned int rx = bg_rank(x), ry = bg_rank(y);
-
-	if (rx != ry)
-		return rx < ry ? 1 : -1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* Leave out what earlier runs of this pass went past; order the rest. */
-static uint64_t bg_order(struct e4d_bg *bg, struct e4d_plan *plan)
+/* Leave out what earlier runs of this pass have had. */
+static void bg_drop_done(struct e4d_bg *bg, struct e4d_plan *plan)
 {
 	size_t i, k = 0;
-	uint64_t earlier = 0;
 
 	for (i = 0; i < plan->n; i++) {
 		struct e4d_cand *c = &plan->v[i];
 
-		if (e4d_bg_is_done(bg, bg_rank(c), c->ino)) {
+		if (e4d_bg_is_done(bg, c->ino)) {
 			free(c->path);
-			earlier++;
 			continue;
 		}
 		plan->v[k++] = *c;
 	}
 	plan->n = k;
-	return earlier;
 }
 
 static struct fsent *fsent_new(struct run *r)
@@ -956,7 +954,9 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 	if (ret)
 		goto out_free;
 	e->candidates = plan.n;
-	e->earlier = bg_order(bg, &plan);
+	e->earlier = bg->done_earlier;
+	bg_drop_done(bg, &plan);
+	e->left = plan.n;
 	ret = name_candidates(cli, fs, &plan);
 	if (ret < 0) {
 		if (ret != -ENOMEM) {
@@ -966,14 +966,24 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 		}
 		goto out_free;
 	}
-	qsort(plan.v, plan.n, sizeof(*plan.v), cmp_rank);
+	/* worst first: the scores change under the moves, the record not */
+	e4d_plan_sort(&plan, true);
 	plan_totals(r, &plan);
-	notice(cli, "%s: %llu candidates, %llu done by earlier runs of this "
-	       "pass", fs->mountpoint, (unsigned long long)e->candidates,
-	       (unsigned long long)e->earlier);
+	notice(cli, "%s: pass %llu: %llu files done by earlier runs of it; "
+	       "%llu candidates, %llu of them left", fs->mountpoint,
+	       (unsigned long long)e->pass, (unsigned long long)e->earlier,
+	       (unsigned long long)e->candidates,
+	       (unsigned long long)e->left);
+	r->pass_full = false;
 	ret = cli->dry_run ? 0 : execute_plan(r, fs, &plan);
 	if (ret < 0)
 		goto out_free;
+	if (r->pass_full) {
+		notice(cli, "%s: the record of this pass holds %u files, its "
+		       "most: the pass ends here", fs->mountpoint,
+		       E4D_DONE_MAX);
+		ret = 0;
+	}
 	if (e4d_freespace_read(&cli->ctx, fs, &free) == 0) {
 		r->sum.have_free = true;
 		r->sum.free = free;
@@ -1070,13 +1080,16 @@ static int bg_fs(struct run *r, const char *path)
 		ret = 0;
 		goto out_close;
 	}
-	e->resume_rank = e4d_bg_resume_rank(&bg);
-	e->resume_ino = e4d_bg_resume_ino(&bg);
-	if (e->resume_rank)
-		notice(cli, "%s: continuing pass %llu at inode %llu",
-		       e->mountpoint, (unsigned long long)bg.st.passes + 1,
-		       (unsigned long long)e->resume_ino);
+	e->pass = bg.st.passes + 1;
 	ret = bg_run_fs(r, e, fs, &bg);
+	if (cli->dry_run && ret >= 0) {
+		/* a dry run leaves the state and the record as they were */
+		e4d_bg_abort(&bg);
+		e->result = ret == 1 ? "failed" : "planned";
+		r->fs_failed |= ret == 1;
+		ret = 0;
+		goto out_close;
+	}
 	if (ret == -ENOMEM) {
 		e4d_bg_end(&cli->ctx, &cli->cfg, &bg, E4D_RUN_FAILED,
 			   EXIT_FATAL, time(NULL), NULL);
@@ -1110,7 +1123,7 @@ out_close:
 static void print_skips(const struct run *r)
 {
 	const char *sep = "";
-	uint64_t n = r->recent;
+	uint64_t n = 0;
 	int k, w;
 
 	for (k = 1; k < E4D_SKIP_COUNT; k++)
@@ -1128,11 +1141,6 @@ static void print_skips(const struct run *r)
 			if (r->unmovable[w])
 				printf(" [%s %llu]", e4d_why_token(w),
 				       (unsigned long long)r->unmovable[w]);
-	}
-	if (r->recent) {
-		printf("%srecently modified: %llu", *sep ? sep : " (",
-		       (unsigned long long)r->recent);
-		sep = ", ";
 	}
 	printf("%s\n", *sep ? ")" : "");
 }
@@ -1213,7 +1221,7 @@ static const char *exit_name(int status)
 static void json_summary(const struct run *r, double secs, int status)
 {
 	const char *sep = "";
-	uint64_t skipped = r->recent;
+	uint64_t skipped = 0;
 	size_t i;
 	int k;
 
@@ -1245,9 +1253,6 @@ static void json_summary(const struct run *r, double secs, int status)
 		       (unsigned long long)r->skipped[k]);
 		sep = ", ";
 	}
-	if (r->recent)
-		printf("%s\"recently modified\": %llu", sep,
-		       (unsigned long long)r->recent);
 	printf("},\n   \"filesystems\": [");
 	for (i = 0; i < r->nfss; i++) {
 		const struct fsent *e = &r->fss[i];
@@ -1262,15 +1267,15 @@ static void json_summary(const struct run *r, double secs, int status)
 		       "\"reason\": ", e->rotational < 0 ? "null" :
 		       e->rotational ? "true" : "false", e->result);
 		json_str(stdout, e->reason);
-		printf(", \"candidates\": %llu, \"done_earlier\": %llu, "
-		       "\"files_moved\": %llu, \"bytes_moved\": %llu, "
-		       "\"resume_rank\": %llu, \"resume_ino\": %llu}",
-		       (unsigned long long)e->candidates,
+		printf(", \"pass\": %llu, \"done_earlier\": %llu, "
+		       "\"candidates\": %llu, \"left\": %llu, "
+		       "\"files_moved\": %llu, \"bytes_moved\": %llu}",
+		       (unsigned long long)e->pass,
 		       (unsigned long long)e->earlier,
+		       (unsigned long long)e->candidates,
+		       (unsigned long long)e->left,
 		       (unsigned long long)e->moved,
-		       (unsigned long long)e->bytes,
-		       (unsigned long long)e->resume_rank,
-		       (unsigned long long)e->resume_ino);
+		       (unsigned long long)e->bytes);
 	}
 	printf("%s],\n   \"files\": [", r->nfss ? "\n   " : "");
 	for (i = 0; i < r->nfiles; i++) {
@@ -1278,8 +1283,9 @@ static void json_summary(const struct run *r, double secs, int status)
 
 		printf("%s\n      {\"path\": ", i ? "," : "");
 		json_str(stdout, f->path);
-		printf(", \"ino\": %llu, \"result\": \"%s\", \"reason\": ",
-		       (unsigned long long)f->ino, f->result);
+		printf(", \"ino\": %llu, \"score\": %.1f, \"result\": \"%s\", "
+		       "\"reason\": ", (unsigned long long)f->ino, f->score,
+		       f->result);
 		json_str(stdout, f->reason);
 		printf(", \"extents_before\": %llu, \"extents_after\": %llu, "
 		       "\"bytes_moved\": %llu}",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_background.c - a scheduled run's bookkeeping: policy, lock, resume
- * after a partial run, a new pass after a complete one, metrics.
+ * after a partial run (the done record), checkpoints, a new pass after a
+ * complete one, metrics.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 
 #include "e4d/background.h"
 #include "e4d/config.h"
+#include "e4d/done.h"
+#include "e4d/lock.h"
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
 #include "e4d/prom.h"
@@ -88,7 +91,7 @@ static void test_policy_and_lock(void **state)
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 100,
 				      &bg, &why), 0);
 	assert_null(why);
-	assert_int_equal(e4d_bg_resume_ino(&bg), 0);
+	assert_int_equal(bg.done_earlier, 0);
 	/* a second run on the same filesystem: -EBUSY at once */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 100,
 				      &bg2, &why), -EBUSY);
@@ -110,13 +113,16 @@ static void test_resume(void **state)
 	struct e4d_bg bg;
 	const char *why;
 
-	/* run 1: two files moved, stopped by the budget after inode 57 */
+	/* run 1: two files moved, one skipped, stopped by the budget */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 1000,
 				      &bg, &why), 0);
-	e4d_bg_file_done(&bg, 5, 12, 4096, 10, 1);
-	e4d_bg_file_done(&bg, 5, 30, 0, 99, 99);	/* skipped: not counted */
-	e4d_bg_file_done(&bg, 5, 57, 8192, 20, 2);
-	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 0,
+	assert_int_equal(bg.done_earlier, 0);
+	assert_int_equal(e4d_bg_file_done(&bg, 57, 4096, 10, 1), 0);
+	assert_int_equal(e4d_bg_file_done(&bg, 30, 0, 99, 99), 0);
+	assert_int_equal(e4d_bg_file_done(&bg, 12, 8192, 20, 2), 0);
+	assert_true(e4d_bg_is_done(&bg, 30));
+	assert_false(e4d_bg_is_done(&bg, 31));
+	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 4,
 				    1090, &prom), 0);
 	assert_true(prom.have_run);
 	assert_int_equal(prom.files_moved, 2);
@@ -128,48 +134,100 @@ static void test_resume(void **state)
 	assert_true(prom.duration == 90);
 	assert_int_equal(prom.result, E4D_RUN_PARTIAL);
 
-	/* run 2 resumes after inode 57, fails with nothing done */
+	/* run 2 leaves out what run 1 had, fails with nothing done */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 2000,
 				      &bg, &why), 0);
-	assert_int_equal(e4d_bg_resume_ino(&bg), 58);
-	assert_int_equal(e4d_bg_resume_rank(&bg), 6);
-	assert_true(e4d_bg_is_done(&bg, 5, 57));
-	assert_true(e4d_bg_is_done(&bg, 6, 99));
-	assert_false(e4d_bg_is_done(&bg, 5, 58));
-	assert_false(e4d_bg_is_done(&bg, 4, 1));
+	assert_int_equal(bg.done_earlier, 3);
+	assert_true(e4d_bg_is_done(&bg, 12));
+	assert_true(e4d_bg_is_done(&bg, 30));
+	assert_true(e4d_bg_is_done(&bg, 57));
+	assert_false(e4d_bg_is_done(&bg, 13));
+	assert_false(e4d_bg_is_done(&bg, 99));
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_FAILED, 3,
 				    2001, &prom), 0);
 	assert_int_equal(prom.exit_code, 3);
 	assert_int_equal(prom.bytes_moved, 0);
 	assert_int_equal(prom.bytes_moved_total, 12288);
 
-	/* run 3 still resumes at 58, reaches the end: a new pass */
+	/* run 3 still has them, does the last file: the pass is over */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 3000,
 				      &bg, &why), 0);
-	assert_int_equal(e4d_bg_resume_ino(&bg), 58);
-	e4d_bg_file_done(&bg, 5, 99, 4096, 5, 1);
+	assert_int_equal(bg.done_earlier, 3);
+	assert_int_equal(e4d_bg_file_done(&bg, 99, 4096, 5, 1), 0);
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_OK, 0,
 				    3010, &prom), 0);
 	assert_int_equal(prom.bytes_moved_total, 16384);
 
-	/* run 4 starts over; a recreated filesystem too */
+	/* run 4 starts a new pass with every file */
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 4000,
 				      &bg, &why), 0);
-	assert_int_equal(e4d_bg_resume_ino(&bg), 0);
-	assert_int_equal(e4d_bg_resume_rank(&bg), 0);
-	assert_false(e4d_bg_is_done(&bg, E4D_RANK_MAX, 1));
+	assert_int_equal(bg.done_earlier, 0);
+	assert_false(e4d_bg_is_done(&bg, 12));
 	assert_int_equal(bg.st.passes, 1);
-	e4d_bg_file_done(&bg, 5, 7, 0, 0, 0);
-	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 0,
+	assert_int_equal(e4d_bg_file_done(&bg, 7, 0, 0, 0), 0);
+	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_PARTIAL, 4,
 				    4001, NULL), 0);
+	assert_int_equal(f->nwarn, 0);
+	/* a recreated filesystem: state and record are not taken */
 	f->id.mkfs_time++;
 	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 5000,
 				      &bg, &why), 0);
-	assert_int_equal(e4d_bg_resume_ino(&bg), 0);
+	assert_int_equal(bg.done_earlier, 0);
+	assert_false(e4d_bg_is_done(&bg, 7));
 	assert_int_equal(bg.st.passes, 0);
 	assert_int_equal(f->nwarn, 1);		/* "starting over" */
 	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_OK, 0,
 				    5001, NULL), 0);
+}
+
+/* Checkpoints: only when due, and what a kill -9 then leaves is resumed. */
+static void test_checkpoint(void **state)
+{
+	struct fixture *f = *state;
+	struct e4d_state st;
+	struct e4d_bg bg;
+	const char *why;
+	char path[128];
+
+	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 1000,
+				      &bg, &why), 0);
+	/* nothing finished: nothing to save */
+	assert_int_equal(e4d_bg_checkpoint(&f->ctx, &f->cfg, &bg, 2000), 0);
+	assert_int_equal(e4d_bg_file_done(&bg, 5, 4096, 9, 1), 0);
+	/* too soon */
+	assert_int_equal(e4d_bg_checkpoint(&f->ctx, &f->cfg, &bg,
+					   1000 + E4D_BG_CHECKPOINT_SECS - 1),
+			 0);
+	assert_int_equal(e4d_bg_checkpoint(&f->ctx, &f->cfg, &bg,
+					   1000 + E4D_BG_CHECKPOINT_SECS), 1);
+	assert_int_equal(e4d_bg_file_done(&bg, 6, 4096, 9, 1), 0);
+	assert_int_equal(e4d_bg_checkpoint(&f->ctx, &f->cfg, &bg,
+					   1001 + E4D_BG_CHECKPOINT_SECS), 0);
+	/* the state on disk is that of a partial run */
+	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &f->id, &st), 0);
+	assert_int_equal(st.last_result, E4D_RUN_PARTIAL);
+	assert_int_equal(st.files_moved, 1);
+	assert_int_equal(st.bytes_moved_total, 4096);
+	/* killed here: the lock goes with the process, the record stays */
+	e4d_unlock_fs(bg.lock_fd);
+	e4d_done_clear(&bg.done);
+	assert_int_equal(e4d_bg_begin(&f->ctx, &f->cfg, &f->fs, &f->id, 3000,
+				      &bg, &why), 0);
+	assert_int_equal(bg.done_earlier, 1);
+	assert_true(e4d_bg_is_done(&bg, 5));
+	assert_false(e4d_bg_is_done(&bg, 6));	/* after the checkpoint */
+	/* a full record ends the pass */
+	while (e4d_bg_file_done(&bg, bg.done.n + 10, 0, 0, 0) == 0)
+		;
+	assert_int_equal(e4d_done_count(&bg.done), E4D_DONE_MAX);
+	assert_int_equal(e4d_bg_file_done(&bg, 7, 0, 0, 0), -ENOSPC);
+	assert_int_equal(e4d_bg_end(&f->ctx, &f->cfg, &bg, E4D_RUN_OK, 0,
+				    3100, NULL), 0);
+	snprintf(path, sizeof(path), "%s/%s.done", f->dir, f->id.uuid);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &f->id, &st), 0);
+	assert_int_equal(st.passes, 1);
+	assert_int_equal(f->nwarn, 0);
 }
 
 static void test_bad_state_dir(void **state)
@@ -185,18 +243,6 @@ static void test_bad_state_dir(void **state)
 	assert_int_equal(chmod(f->dir, 0755), 0);
 }
 
-static void test_rank(void **state)
-{
-	(void)state;
-	assert_int_equal(e4d_rank(0), 0);
-	assert_int_equal(e4d_rank(-1), 0);
-	assert_int_equal(e4d_rank(0.04), 0);
-	assert_int_equal(e4d_rank(0.05), 1);
-	assert_int_equal(e4d_rank(42.26), 423);
-	assert_int_equal(e4d_rank(100), E4D_RANK_MAX);
-	assert_int_equal(e4d_rank(1e300), E4D_RANK_MAX);
-}
-
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -205,7 +251,7 @@ int main(void)
 		T(test_policy_and_lock),
 		T(test_resume),
 		T(test_bad_state_dir),
-		cmocka_unit_test(test_rank),
+		T(test_checkpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

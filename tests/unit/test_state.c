@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_state.c - resume state files (format, trust, identity, atomic save)
- * and the per-filesystem run lock.
+ * test_state.c - resume state files (format, trust, identity, atomic save),
+ * the done record of a pass, and the per-filesystem run lock.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "e4d/atomicfile.h"
+#include "e4d/done.h"
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
 #include "e4d/lock.h"
@@ -83,7 +84,6 @@ static int teardown(void **state)
 static void sample(struct e4d_state *st, const struct e4d_fs_id *id)
 {
 	e4d_state_init(st, id);
-	st->next_ino = 12345;
 	st->passes = 3;
 	st->last_start = 1700001000;
 	st->last_end = 1700004600;
@@ -128,7 +128,7 @@ static void test_roundtrip(void **state)
 	sample(&st, &f->id);
 	len = e4d_state_format(&st, buf, sizeof(buf));
 	assert_true(len > 0 && (size_t)len == strlen(buf));
-	assert_non_null(strstr(buf, "\nversion 1\n"));
+	assert_non_null(strstr(buf, "\nversion 2\n"));
 	assert_non_null(strstr(buf, "\nlast_result partial\n"));
 	assert_int_equal(e4d_state_parse(buf, &got, &why), 0);
 	assert_memory_equal(&st, &got, sizeof(st));
@@ -153,8 +153,9 @@ static void test_parse_strict(void **state)
 		int err;
 	} bad[] = {
 		{ "version", "", -EINVAL },
-		{ "version", "version 2\n", -EPROTO },
-		{ "version", "version  1\n", -EINVAL },
+		{ "version", "version 1\n", -EPROTO },	/* had next_ino */
+		{ "version", "version 3\n", -EPROTO },
+		{ "version", "version  2\n", -EINVAL },
 		{ "uuid", "", -EINVAL },
 		{ "uuid", "uuid 0b6a2a8e\n", -EINVAL },
 		{ "passes", "", -EINVAL },
@@ -167,7 +168,8 @@ static void test_parse_strict(void **state)
 		{ "passes", "passes 1\nextra 2\n", -EINVAL },
 		{ "passes", "passes\n", -EINVAL },
 		{ "last_exit", "last_exit 256\n", -EINVAL },
-		{ "next_ino", "next_ino 4294967297\n", -EINVAL },
+		{ "inodes_count", "inodes_count 4294967296\n", -EINVAL },
+		{ "passes", "passes 1\nnext_ino 5\n", -EINVAL },
 		{ "last_result", "last_result great\n", -EINVAL },
 		{ "last_end", "last_end 1\n", -EINVAL },
 		{ "bytes_moved ", "bytes_moved 99999999999999\n", -EINVAL },
@@ -206,7 +208,7 @@ static void test_save_load(void **state)
 	/* nothing saved yet: -ENOENT, a fresh state, no message */
 	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &f->id, &got),
 			 -ENOENT);
-	assert_int_equal(got.next_ino, 0);
+	assert_int_equal(got.passes, 0);
 	assert_string_equal(got.id.uuid, UUID);
 	assert_int_equal(f->nmsgs, 0);
 
@@ -249,7 +251,7 @@ static void test_identity(void **state)
 	other.mkfs_time++;		/* recreated with the same UUID */
 	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &other, &got),
 			 -ESTALE);
-	assert_int_equal(got.next_ino, 0);
+	assert_int_equal(got.passes, 0);
 	assert_int_equal(got.id.mkfs_time, other.mkfs_time);
 	assert_non_null(strstr(f->msgs, "starting over"));
 	other = f->id;
@@ -282,7 +284,7 @@ static void test_untrusted(void **state)
 	write_file(f->path, buf, 0666);		/* world-writable */
 	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &f->id, &got),
 			 -EPERM);
-	assert_int_equal(got.next_ino, 0);
+	assert_int_equal(got.passes, 0);
 	assert_non_null(strstr(f->msgs, "writable by group or others"));
 
 	write_file(f->path, buf, 0664);		/* group-writable */
@@ -309,7 +311,7 @@ static void test_untrusted(void **state)
 			 -EPERM);
 	unlink(f->path);
 
-	write_file(f->path, "version 1\ngarbage\n", 0644);
+	write_file(f->path, "version 2\ngarbage\n", 0644);
 	assert_int_equal(e4d_state_load(&f->ctx, f->dir, &f->id, &got),
 			 -EINVAL);
 	assert_non_null(strstr(f->msgs, "; ignored"));
@@ -433,6 +435,220 @@ static void test_fs_id(void **state)
 	assert_int_equal(e4d_fs_id_get(&fs, &a), -EACCES);
 }
 
+/* The done record of a pass: inodes in any order, each once. */
+static void test_done_roundtrip(void **state)
+{
+	static const uint64_t in[] = { 57, 12, 4000, 12, 1, 65536 };
+	struct fixture *f = *state;
+	struct e4d_done d = { 0 }, got = { 0 };
+	struct e4d_fs_id id;
+	uint64_t pass;
+	const char *why;
+	char *text;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_int_equal(e4d_done_add(&d, in[i]), 0);
+	assert_int_equal(e4d_done_add(&d, 0), -ERANGE);
+	assert_int_equal(e4d_done_add(&d, 1ull << 32), -ERANGE);
+	assert_true(e4d_done_has(&d, 12));
+	assert_true(e4d_done_has(&d, 65536));
+	assert_false(e4d_done_has(&d, 13));
+	assert_false(e4d_done_has(&d, 0));
+	assert_int_equal(e4d_done_count(&d), 5);
+	assert_int_equal(e4d_done_format(&d, &f->id, 3, &text, &len), 0);
+	assert_int_equal(len, strlen(text));
+	assert_non_null(strstr(text, "\nversion 1\n"));
+	assert_non_null(strstr(text, "\npass 3\ncount 5\n1\n12\n57\n4000\n"
+				     "65536\n"));
+	assert_int_equal(e4d_done_parse(text, &id, &pass, &got, &why), 0);
+	assert_true(e4d_fs_id_equal(&id, &f->id));
+	assert_int_equal(pass, 3);
+	assert_int_equal(got.n, 5);
+	assert_memory_equal(got.v, d.v, 5 * sizeof(*d.v));
+	assert_true(e4d_done_has(&got, 4000));
+	/* what was parsed grows like the rest */
+	assert_int_equal(e4d_done_add(&got, 2), 0);
+	assert_true(e4d_done_has(&got, 2));
+	assert_int_equal(e4d_done_count(&got), 6);
+	free(text);
+	/* empty */
+	e4d_done_clear(&d);
+	assert_int_equal(e4d_done_format(&d, &f->id, 0, &text, &len), 0);
+	assert_int_equal(e4d_done_parse(text, &id, &pass, &got, &why), 0);
+	assert_int_equal(got.n, 0);
+	free(text);
+	e4d_done_clear(&got);
+}
+
+static void test_done_parse_strict(void **state)
+{
+	static const struct {
+		const char *key, *line;
+		int err;
+	} bad[] = {
+		{ "version", "", -EINVAL },
+		{ "version", "version 2\n", -EPROTO },
+		{ "version", "version 01\n", -EINVAL },
+		{ "uuid", "uuid 0B6A2A8E-6C1C-4B43-9F9C-1A2B3C4D5E6F\n",
+		  -EINVAL },
+		{ "uuid", "uuid x\n", -EINVAL },
+		{ "blocks_count", "", -EINVAL },
+		{ "inodes_count", "inodes_count 4294967296\n", -EINVAL },
+		{ "inodes_count", "inodes_count 50\n", -EINVAL },	/* 57 */
+		{ "mkfs_time", "mkfs_time -1\n", -EINVAL },
+		{ "pass ", "pass 01\n", -EINVAL },
+		{ "pass ", "pass  1\n", -EINVAL },
+		{ "pass ", "pass 1 \n", -EINVAL },
+		{ "pass ", "", -EINVAL },
+		{ "\ncount 3\n", "\ncount 4\n", -EINVAL },	/* more */
+		{ "\ncount 3\n", "\ncount 2\n", -EINVAL },	/* fewer */
+		{ "\ncount 3\n", "\ncount 1048577\n", -EINVAL },
+		{ "\n12\n", "\n12\n12\n", -EINVAL },	/* twice */
+		{ "\n12\n", "\n58\n", -EINVAL },	/* descending */
+		{ "\n12\n", "\n0\n", -EINVAL },
+		{ "\n12\n", "\n012\n", -EINVAL },
+		{ "\n12\n", "\n12 \n", -EINVAL },
+		{ "\n12\n", "\n1x\n", -EINVAL },
+		{ "\n12\n", "\n\n", -EINVAL },
+		{ "\n57\n", "\n57\n# no\n", -EINVAL },
+	};
+	struct fixture *f = *state;
+	struct e4d_done d = { 0 };
+	struct e4d_fs_id id;
+	uint64_t pass;
+	const char *why;
+	char *good, text[1024];
+	size_t i, len;
+
+	assert_int_equal(e4d_done_add(&d, 12), 0);
+	assert_int_equal(e4d_done_add(&d, 30), 0);
+	assert_int_equal(e4d_done_add(&d, 57), 0);
+	assert_int_equal(e4d_done_format(&d, &f->id, 1, &good, &len), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(text, good);
+		if (bad[i].key[0] == '\n') {	/* exactly this text */
+			char *p = strstr(text, bad[i].key);
+
+			assert_non_null(p);
+			memmove(p + strlen(bad[i].line),
+				p + strlen(bad[i].key),
+				strlen(p + strlen(bad[i].key)) + 1);
+			memcpy(p, bad[i].line, strlen(bad[i].line));
+		} else {
+			edit(text, bad[i].key, bad[i].line);
+		}
+		if (e4d_done_parse(text, &id, &pass, &d, &why) != bad[i].err)
+			fail_msg("'%s' accepted:\n%s", bad[i].line, text);
+		assert_non_null(why);
+		assert_int_equal(d.n, 0);
+	}
+	strcpy(text, good);
+	text[strlen(text) - 1] = '\0';		/* no final newline */
+	assert_int_equal(e4d_done_parse(text, &id, &pass, &d, &why), -EINVAL);
+	assert_int_equal(e4d_done_parse("", &id, &pass, &d, &why), -EINVAL);
+	assert_int_equal(e4d_done_parse("# x", &id, &pass, &d, &why),
+			 -EINVAL);
+	free(good);
+	e4d_done_clear(&d);
+}
+
+/* Trust, identity and pass of a saved record; its size bound. */
+static void test_done_load(void **state)
+{
+	struct fixture *f = *state;
+	struct e4d_done d = { 0 }, got = { 0 };
+	struct e4d_fs_id other;
+	char path[128], link2[160];
+	struct stat sb;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s.done", f->dir, UUID);
+	/* none: -ENOENT, no message */
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 0, &got),
+			 -ENOENT);
+	assert_int_equal(f->nmsgs, 0);
+	assert_int_equal(e4d_done_add(&d, 99), 0);
+	assert_int_equal(e4d_done_add(&d, 7), 0);
+	assert_int_equal(e4d_done_save(&f->ctx, f->dir, &f->id, 4, &d), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0644);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got), 0);
+	assert_int_equal(e4d_done_count(&got), 2);
+	assert_true(e4d_done_has(&got, 7));
+	assert_int_equal(f->nmsgs, 0);
+
+	/* another pass, another filesystem: warned, empty */
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 5, &got),
+			 -ESTALE);
+	assert_int_equal(got.n, 0);
+	assert_non_null(strstr(f->msgs, "not of the current pass"));
+	other = f->id;
+	other.mkfs_time++;
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &other, 4, &got),
+			 -ESTALE);
+	assert_non_null(strstr(f->msgs, "of another filesystem"));
+
+	/* the trust rules of the state file */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got),
+			 -EPERM);
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(link2, sizeof(link2), "%s/link", f->dir);
+	assert_int_equal(link(path, link2), 0);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got),
+			 -EPERM);
+	assert_non_null(strstr(f->msgs, "more than one link"));
+	unlink(path);
+	assert_int_equal(symlink(link2, path), 0);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got),
+			 -EPERM);
+	unlink(path);
+	assert_int_equal(rename(link2, path), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 12345, 12345), 0);
+		assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4,
+					       &got), -EPERM);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got), 0);
+	write_file(path, "version 1\n", 0644);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got),
+			 -EINVAL);
+	assert_non_null(strstr(f->msgs, "; ignored"));
+	/* larger than a full record could be: not even read */
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, E4D_DONE_MAX_SIZE + 1), 0);
+	close(fd);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &f->id, 4, &got),
+			 -EINVAL);
+	assert_non_null(strstr(f->msgs, "too large"));
+
+	/* a full record fits the bound and loads again */
+	e4d_done_clear(&d);
+	while (e4d_done_add(&d, d.n + 1) == 0)
+		;
+	assert_int_equal(e4d_done_count(&d), E4D_DONE_MAX);
+	assert_int_equal(e4d_done_add(&d, E4D_DONE_MAX + 1), -ENOSPC);
+	assert_int_equal(e4d_done_add(&d, 5), 0);	/* there already */
+	other = f->id;
+	other.inodes_count = UINT32_MAX;
+	assert_int_equal(e4d_done_save(&f->ctx, f->dir, &other, 0, &d), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size <= (off_t)E4D_DONE_MAX_SIZE);
+	assert_int_equal(e4d_done_load(&f->ctx, f->dir, &other, 0, &got), 0);
+	assert_int_equal(e4d_done_count(&got), E4D_DONE_MAX);
+
+	assert_int_equal(e4d_done_remove(&f->ctx, f->dir, UUID), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(e4d_done_remove(&f->ctx, f->dir, UUID), 0);
+	assert_int_equal(e4d_done_remove(&f->ctx, f->dir, "../x"), -EINVAL);
+	e4d_done_clear(&d);
+	e4d_done_clear(&got);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -447,6 +663,9 @@ int main(void)
 		T(test_lock),
 		T(test_atomic_write),
 		T(test_fs_id),
+		T(test_done_roundtrip),
+		T(test_done_parse_strict),
+		T(test_done_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

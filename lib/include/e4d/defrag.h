@@ -39,7 +39,7 @@ struct e4d_defrag_opts {
 	 */
 	bool lease;
 	uint64_t min_age;	/* skip files modified less than this many
-				 * seconds before @now (res->recent)
+				 * seconds before @now (E4D_SKIP_RECENT)
 				 */
 	int64_t now;		/* Unix time for @min_age; 0 = time(NULL) */
 	/*
@@ -66,7 +66,6 @@ struct e4d_defrag_result {
 	uint64_t windows;	/* windows with data */
 	uint64_t windows_moved;
 	uint64_t windows_freefrag;	/* no better donor found */
-	bool recent;		/* skipped: modified within min_age */
 	bool released;		/* another process opened it: stopped */
 	bool expired;		/* the time budget ran out during it */
 	struct e4d_move_stats mv;

@@ -26,6 +26,7 @@ enum e4d_skip {
 	E4D_SKIP_NONAME,	/* no path found for the inode */
 	E4D_SKIP_PERM,		/* cannot be opened read-write */
 	E4D_SKIP_BUSY,		/* in use: running program, lease, EBUSY */
+	E4D_SKIP_RECENT,	/* modified within --min-age */
 	E4D_SKIP_CHANGED,	/* replaced or deleted since the scan */
 	E4D_SKIP_NOSPACE,	/* not enough free space for a donor */
 	E4D_SKIP_FREEFRAG,	/* free space too fragmented to do better */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * state.h - what a scheduled run leaves for the next one, per filesystem:
- * where it stopped (inode), passes completed, the last run's times, result
- * and bytes moved. One file per filesystem UUID in a state directory
- * (/var/lib/e4defrag2 by default); lock.h keeps runs apart.
+ * passes completed, the last run's times, result and bytes moved. One file
+ * per filesystem UUID in a state directory (/var/lib/e4defrag2 by
+ * default); lock.h keeps runs apart, done.h records which files the
+ * current pass has had.
  *
  * The file is a versioned text format, one "key value" per line:
  *
  *	# e4defrag2 state, do not edit
- *	version 1
+ *	version 2
  *	uuid 0b6a2a8e-6c1c-4b43-9f9c-1a2b3c4d5e6f
  *	blocks_count 262144
  *	...
@@ -32,9 +33,8 @@ struct e4d_ctx;
 struct e4d_fs;
 
 #define E4D_STATE_DIR		"/var/lib/e4defrag2"
-#define E4D_STATE_VERSION	1
+#define E4D_STATE_VERSION	2	/* 1 had a resume inode; 2 has done.h */
 #define E4D_STATE_MAX_SIZE	4096
-#define E4D_RANK_MAX		1000	/* ranks are 0..1000: score x 10 */
 
 /* Which filesystem a state belongs to; a recreated one differs. */
 struct e4d_fs_id {
@@ -54,14 +54,11 @@ enum e4d_run_result {
 struct e4d_state {
 	struct e4d_fs_id id;
 	/*
-	 * Where the next run continues. Runs take the candidates worst
-	 * first: by rank (the score x 10, rounded) from high to low, then by
-	 * inode. next_rank is 0 to start a pass at the beginning, else one
-	 * more than the rank to continue in, at inode next_ino.
+	 * Whole-filesystem passes completed. The files the current pass
+	 * (number passes + 1) has had are in the done record (done.h),
+	 * which names this number.
 	 */
-	uint64_t next_rank;
-	uint64_t next_ino;
-	uint64_t passes;	/* whole-filesystem passes completed */
+	uint64_t passes;
 	uint64_t last_start;	/* Unix time of the last run's start */
 	uint64_t last_end;	/* and of its end */
 	enum e4d_run_result last_result;
@@ -85,6 +82,9 @@ bool e4d_uuid_is_valid(const char *s);
  * Return: 0, -EACCES without device access, -EINVAL without a valid UUID.
  */
 int e4d_fs_id_get(const struct e4d_fs *fs, struct e4d_fs_id *id);
+
+/** e4d_fs_id_equal() - whether two identities are the same filesystem */
+bool e4d_fs_id_equal(const struct e4d_fs_id *a, const struct e4d_fs_id *b);
 
 /**
  * e4d_state_init() - a fresh state (nothing done yet) for a filesystem
@@ -153,6 +153,50 @@ int e4d_state_load(const struct e4d_ctx *ctx, const char *dir,
  */
 int e4d_state_save(const struct e4d_ctx *ctx, const char *dir,
 		   const struct e4d_state *st);
+
+/**
+ * e4d_state_read_file() - read a file of the state directory, if trusted
+ * @ctx: library context; every reason to refuse the file is a warning
+ * @dir: state directory (must be trusted too)
+ * @name: file name within it
+ * @max: largest size accepted, in bytes
+ * @text: out, malloc'd and NUL-terminated (NULL on error)
+ *
+ * The trust rules of the state file: a regular file (not a symbolic link,
+ * not a FIFO), one link, owned by root or the effective user, not writable
+ * by group or others, no NUL byte.
+ *
+ * Return: 0; -ENOENT when there is none (no message); -EPERM when
+ * untrusted, -EINVAL when too large or binary, -ENOMEM, or another
+ * negative errno.
+ */
+int e4d_state_read_file(const struct e4d_ctx *ctx, const char *dir,
+			const char *name, size_t max, char **text);
+
+/**
+ * e4d_state_write_file() - replace a file of the state directory
+ * atomically (mode 0644), creating the directory when missing
+ * @ctx: library context; failures are reported as errors
+ * @dir: state directory
+ * @name: file name within it
+ * @buf: content
+ * @len: its length
+ *
+ * Return: 0 or a negative errno (-EPERM for an untrusted directory).
+ */
+int e4d_state_write_file(const struct e4d_ctx *ctx, const char *dir,
+			 const char *name, const char *buf, size_t len);
+
+/**
+ * e4d_state_remove_file() - remove a file of the state directory, if there
+ * @ctx: library context
+ * @dir: state directory
+ * @name: file name within it
+ *
+ * Return: 0 (also when there was none) or a negative errno.
+ */
+int e4d_state_remove_file(const struct e4d_ctx *ctx, const char *dir,
+			  const char *name);
 
 /**
  * e4d_state_dir_prepare() - create the state directory when missing and
