@@ -1194,6 +1194,41 @@ verify:
 	return NULL;
 }
 
+static void finish(void);
+
+static void sysrq(char c)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, &c, 1) < 0)
+			perror("sysrq");
+		close(fd);
+	}
+}
+
+/*
+ * Join a stress thread. One that has not stopped two minutes after the
+ * end of the stress is hung: every task's stack goes to the console, the
+ * case fails and the guest powers off (rather than running into the
+ * host's timeout with nothing to show).
+ */
+static void join_or_dump(pthread_t t, const char *name,
+			 const struct timespec *until)
+{
+	int r = pthread_timedjoin_np(t, NULL, until);
+
+	if (!r)
+		return;
+	note("%s: a thread did not stop (%s): blocked tasks, then all tasks",
+	     name, strerror(r));
+	fflush(stdout);
+	sysrq('w');
+	sysrq('t');
+	report(false, name, "a stress thread hangs (task dump on the console)");
+	finish();
+}
+
 static void stress(const struct fs *f, int secs)
 {
 	struct stress st;
@@ -1201,8 +1236,9 @@ static void stress(const struct fs *f, int secs)
 	struct wargs wa[NR_WRITERS];
 	char name[64];
 	int i, filler;
+	struct timespec until;
 	long long d;
-	double t0;
+	double t0, t1;
 	uint64_t s = seed;
 
 	snprintf(name, sizeof(name), "%s/stress", f->tag);
@@ -1235,6 +1271,7 @@ static void stress(const struct fs *f, int secs)
 	note("%s: %d s, seed %" PRIu64 ", %d extents at start", name, secs,
 	     seed, fiemap(st.ofd, NULL, 0));
 	t0 = now_s();
+	t1 = t0;
 	for (i = 0; i < 2; i++)
 		pthread_create(&mt[i], NULL, mover, &st);
 	pthread_create(&mt[2], NULL, cross_mover, &st);
@@ -1245,13 +1282,23 @@ static void stress(const struct fs *f, int secs)
 		wa[i].id = i;
 		pthread_create(&wt[i], NULL, writer, &wa[i]);
 	}
-	while (!st.stop && now_s() - t0 < secs)
+	while (!st.stop && now_s() - t0 < secs) {
 		usleep(200000);
+		/* progress, so that a stall shows where it began */
+		if (now_s() - t1 >= 30) {
+			t1 = now_s();
+			note("%s: %.0f s, %lu moves, writer ops %lu %lu %lu "
+			     "%lu %lu", name, t1 - t0, st.moves, st.ops[0],
+			     st.ops[1], st.ops[2], st.ops[3], st.ops[4]);
+		}
+	}
 	st.stop = 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 120;
 	for (i = 0; i < 5; i++)
-		pthread_join(mt[i], NULL);
+		join_or_dump(mt[i], name, &until);
 	for (i = 0; i < NR_WRITERS; i++)
-		pthread_join(wt[i], NULL);
+		join_or_dump(wt[i], name, &until);
 	note("%s: %lu moves, %lu blocks moved, %lu EBUSY, %lu cross moves,"
 	     " writer ops %lu %lu %lu %lu %lu", name, st.moves,
 	     st.moved_blocks, st.busy, st.xmoves,
