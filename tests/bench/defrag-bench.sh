@@ -56,11 +56,19 @@ attach() {
 	mount -t ext4 "$l" "$tmp/$1" || exit 1
 	mnts+=("$tmp/$1")
 }
-# read_mbs FILE: sequential O_DIRECT read rate in MB/s
+# read_mbs FILE: sequential O_DIRECT read rate in MB/s, the best of three
+# (the host's disk is shared: a single read varies by 10-20%)
 read_mbs() {
-	dd if="$1" of=/dev/null bs=1M iflag=direct 2>&1 |
-		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
-		awk -v b="$(stat -c %s "$1")" '{ printf "%.0f", b / $1 / 1e6 }'
+	local i r best=0
+
+	for i in 1 2 3; do
+		r=$(dd if="$1" of=/dev/null bs=1M iflag=direct 2>&1 |
+			sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
+			awk -v b="$(stat -c %s "$1")" \
+				'{ printf "%.0f", b / $1 / 1e6 }')
+		[ "${r:-0}" -gt "$best" ] && best=$r
+	done
+	echo "$best"
 }
 # etb MNT PATH: extent-tree blocks of a file (the stock ioctl leaves the
 # tree of a moved file uncompacted: every leaf is one more read)
