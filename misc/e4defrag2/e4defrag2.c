@@ -1565,7 +1565,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { 0 };
+	/* static: what it holds stays reachable on the early usage-error
+	 * returns below, which leave the freeing to exit
+	 */
+	static struct cli cli;
 	const char *bad;
 	size_t badlen;
 	size_t count;
