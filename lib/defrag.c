@@ -420,7 +420,11 @@ static void measure(struct job *j, uint64_t *extents, uint64_t *ideal,
 {
 	struct e4d_score sc;
 
-	if (e4d_fiemap_read(j->ctx, j->fd, j->bs, 1, &j->el) < 0)
+	/* before: delayed allocations flushed; after the move, the blocks
+	 * moved are allocated, and a flush would wait for the writeback that
+	 * is meant to overlap the next file (e4d_move_window())
+	 */
+	if (e4d_fiemap_read(j->ctx, j->fd, j->bs, !!ideal, &j->el) < 0)
 		return;
 	e4d_score_file(&j->fs->geom, &j->el, size, &sc);
 	*extents = sc.extents;
