@@ -316,14 +316,14 @@ static void cache_before(struct window *w)
 static void cache_after(struct window *w)
 {
 	off_t base = (off_t)w->start * w->bs;
+	size_t i, j, max = E4D_READ_SIZE / w->psz;
 	unsigned char *now;
-	size_t i, j;
 	char *buf;
 
 	if (!w->resident || !w->npages)
 		return;
 	now = calloc(w->npages, 1);
-	buf = malloc(w->psz);
+	buf = malloc(E4D_READ_SIZE);
 	if (!now || !buf ||
 	    w->ctx->ops->mincore(w->fd, base, w->npages * w->psz, now) < 0)
 		goto out;
@@ -331,17 +331,17 @@ static void cache_after(struct window *w)
 	w->ctx->ops->fadvise(w->fd, base, w->npages * w->psz,
 			     POSIX_FADV_RANDOM);
 	for (i = 0; i < w->npages; i = j) {
-		for (j = i + 1; j < w->npages && (w->resident[j] & 1) &&
-		     !(now[j] & 1); j++)
+		/* [i, j): cached before, gone now; one read per run */
+		for (j = i; j < w->npages && j - i < max &&
+		     (w->resident[j] & 1) && !(now[j] & 1); j++)
 			;
-		if (!(w->resident[i] & 1) || (now[i] & 1)) {
-			j = i + 1;
+		if (j == i) {
+			j++;
 			continue;
 		}
-		for (; i < j; i++)
-			if (w->ctx->ops->pread(w->fd, buf, w->psz,
-					       base + (off_t)i * w->psz) <= 0)
-				break;
+		if (w->ctx->ops->pread(w->fd, buf, (j - i) * w->psz,
+				       base + (off_t)i * w->psz) <= 0)
+			break;
 	}
 	w->ctx->ops->fadvise(w->fd, base, w->npages * w->psz,
 			     POSIX_FADV_NORMAL);
