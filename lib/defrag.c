@@ -218,24 +218,16 @@ static int donor_open(struct job *j)
 	return fd;
 }
 
-/* Allocate the donor over the file's mapped ranges in [s, t). */
+/* Allocate the donor over the file's mapped ranges in [s, t): logically
+ * contiguous extents are one fallocate.
+ */
 static int donor_alloc(struct job *j, int dfd, uint64_t s, uint64_t t)
 {
-	size_t i = 0;
+	size_t pos = 0;
+	uint64_t a, b;
 	int ret;
 
-	while (i < j->el.n) {
-		uint64_t a = j->el.v[i].lblk, b = a + j->el.v[i].len;
-
-		/* logically contiguous extents are one fallocate */
-		for (i++; i < j->el.n && j->el.v[i].lblk == b; i++)
-			b += j->el.v[i].len;
-		if (a < s)
-			a = s;
-		if (b > t)
-			b = t;
-		if (a >= b)
-			continue;
+	while (e4d_extents_next_run(&j->el, &pos, 0, s, t, &a, &b)) {
 		ret = j->ctx->ops->fallocate(dfd, 0, (off_t)a * j->bs,
 					     (off_t)(b - a) * j->bs);
 		if (ret < 0)

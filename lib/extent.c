@@ -51,6 +51,37 @@ void e4d_extents_free(struct e4d_extents *el)
 	memset(el, 0, sizeof(*el));
 }
 
+bool e4d_extents_next_run(const struct e4d_extents *el, size_t *pos,
+			  unsigned int skip, uint64_t s, uint64_t t,
+			  uint64_t *a, uint64_t *b)
+{
+	size_t i = *pos;
+
+	while (i < el->n) {
+		uint64_t x = el->v[i].lblk, y = x + el->v[i].len;
+
+		if (el->v[i].flags & skip) {
+			i++;
+			continue;
+		}
+		for (i++; i < el->n && el->v[i].lblk == y &&
+		     !(el->v[i].flags & skip); i++)
+			y += el->v[i].len;
+		if (x < s)
+			x = s;
+		if (y > t)
+			y = t;
+		if (x < y) {
+			*pos = i;
+			*a = x;
+			*b = y;
+			return true;
+		}
+	}
+	*pos = i;
+	return false;
+}
+
 static unsigned int fiemap_flags(uint32_t fe)
 {
 	unsigned int f = 0;

@@ -102,32 +102,17 @@ static int add_piece(struct pieces *p, size_t *cap, off_t off, size_t len)
 static int make_pieces(struct pieces *p, const struct e4d_extents *orig,
 		       unsigned int bs, uint64_t s, uint64_t t)
 {
-	size_t i = 0, cap = 0;
+	size_t pos = 0, cap = 0;
+	uint64_t a, b;
+	off_t off, endb;
 
-	while (i < orig->n) {
-		const struct e4d_extent *e = &orig->v[i];
-		uint64_t a = e->lblk, b = e->lblk + e->len;
-		off_t off, endb;
-
-		if (e->flags & E4D_EXT_UNWRITTEN) {
-			i++;
-			continue;
-		}
-		for (i++; i < orig->n && orig->v[i].lblk == b &&
-		     !(orig->v[i].flags & E4D_EXT_UNWRITTEN); i++)
-			b += orig->v[i].len;
-		if (a < s)
-			a = s;
-		if (b > t)
-			b = t;
-		if (a >= b)
-			continue;
+	while (e4d_extents_next_run(orig, &pos, E4D_EXT_UNWRITTEN, s, t,
+				    &a, &b))
 		for (off = (off_t)a * bs, endb = (off_t)b * bs; off < endb;
 		     off += E4D_READ_SIZE)
 			if (add_piece(p, &cap, off,
 				      min64(E4D_READ_SIZE, endb - off)) < 0)
 				return -ENOMEM;
-	}
 	return 0;
 }
 

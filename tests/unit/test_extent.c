@@ -150,6 +150,58 @@ static void test_fiemap_empty_file(void **state)
 	e4d_extents_free(&el);
 }
 
+/* Runs: logically contiguous extents joined whatever their physical place,
+ * extents with a skipped flag left out and ending a run, clipped to [s, t).
+ */
+static void test_next_run(void **state)
+{
+	struct e4d_extents el = { 0 };
+	uint64_t a, b;
+	size_t pos = 0;
+
+	(void)state;
+	/* [0,4) [4,6) joined; [6,8) unwritten; [8,10); gap; [20,30) */
+	assert_int_equal(e4d_extents_add(&el, 0, 100, 4, 0), 0);
+	assert_int_equal(e4d_extents_add(&el, 4, 500, 2, 0), 0);
+	assert_int_equal(e4d_extents_add(&el, 6, 502, 2, E4D_EXT_UNWRITTEN), 0);
+	assert_int_equal(e4d_extents_add(&el, 8, 504, 2, 0), 0);
+	assert_int_equal(e4d_extents_add(&el, 20, 900, 10, 0), 0);
+
+	/* everything mapped, unclipped */
+	assert_true(e4d_extents_next_run(&el, &pos, 0, 0, 100, &a, &b));
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 10);
+	assert_true(e4d_extents_next_run(&el, &pos, 0, 0, 100, &a, &b));
+	assert_int_equal(a, 20);
+	assert_int_equal(b, 30);
+	assert_false(e4d_extents_next_run(&el, &pos, 0, 0, 100, &a, &b));
+	assert_false(e4d_extents_next_run(&el, &pos, 0, 0, 100, &a, &b));
+
+	/* written only, clipped to [2, 25) */
+	pos = 0;
+	assert_true(e4d_extents_next_run(&el, &pos, E4D_EXT_UNWRITTEN, 2, 25,
+					 &a, &b));
+	assert_int_equal(a, 2);
+	assert_int_equal(b, 6);
+	assert_true(e4d_extents_next_run(&el, &pos, E4D_EXT_UNWRITTEN, 2, 25,
+					 &a, &b));
+	assert_int_equal(a, 8);
+	assert_int_equal(b, 10);
+	assert_true(e4d_extents_next_run(&el, &pos, E4D_EXT_UNWRITTEN, 2, 25,
+					 &a, &b));
+	assert_int_equal(a, 20);
+	assert_int_equal(b, 25);
+	assert_false(e4d_extents_next_run(&el, &pos, E4D_EXT_UNWRITTEN, 2, 25,
+					  &a, &b));
+
+	/* a range inside the gap, and an empty list */
+	pos = 0;
+	assert_false(e4d_extents_next_run(&el, &pos, 0, 10, 20, &a, &b));
+	e4d_extents_free(&el);
+	pos = 0;
+	assert_false(e4d_extents_next_run(&el, &pos, 0, 0, 100, &a, &b));
+}
+
 static void test_json_safe(void **state)
 {
 	char *s;
@@ -187,6 +239,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fiemap_merges_adjacent, setup),
 		cmocka_unit_test_setup(test_fiemap_error_propagates, setup),
 		cmocka_unit_test_setup(test_fiemap_empty_file, setup),
+		cmocka_unit_test(test_next_run),
 		cmocka_unit_test(test_json_safe),
 		cmocka_unit_test(test_columns),
 	};

@@ -6,6 +6,7 @@
 #ifndef E4D_EXTENT_H
 #define E4D_EXTENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,24 @@ void e4d_extents_reset(struct e4d_extents *el);
 
 /** e4d_extents_free() - release the list's memory */
 void e4d_extents_free(struct e4d_extents *el);
+
+/**
+ * e4d_extents_next_run() - the next run of logically contiguous extents,
+ * clipped to a range of blocks
+ * @el: list, in logical order
+ * @pos: cursor into @el; start at 0, the call advances it
+ * @skip: extents with any of these E4D_EXT_* flags end a run and are left
+ *	out
+ * @s: first block of the range
+ * @t: end of the range (exclusive)
+ * @a: set to the run's first block (at least @s)
+ * @b: set to the run's end (at most @t, more than @a)
+ *
+ * Return: true with [@a, @b) set, or false when no run is left.
+ */
+bool e4d_extents_next_run(const struct e4d_extents *el, size_t *pos,
+			  unsigned int skip, uint64_t s, uint64_t t,
+			  uint64_t *a, uint64_t *b);
 
 /**
  * e4d_fiemap_read() - read a whole file's mapping with FIEMAP
