@@ -5,7 +5,8 @@
  * a concurrency stress, and (e4d_mode=bench) the benchmark.
  *
  * Parameters come from the kernel command line (as environment):
- *   e4d_mode=check|bench  e4d_seed=N  e4d_stress=SECONDS  e4d_mb=MIB
+ *   e4d_mode=check|bench_prep|bench  e4d_seed=N  e4d_stress=SECONDS
+ *   e4d_mb=MIB
  * Disks (check): ubda 4 KiB blocks, ubdb 1 KiB blocks + inline_data,
  * ubdc bigalloc, ubdd encrypt+verity, ubde (mounted data=journal).
  *
@@ -23,7 +24,10 @@
 #include <linux/fs.h>
 #include <linux/fscrypt.h>
 #include <linux/fsverity.h>
+#include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +41,7 @@
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -898,8 +903,27 @@ static void refusals(void)
  * region belongs to the truncating writer, so the file size only ever
  * changes inside it.  At the end everything stops and the whole file is
  * compared with the models, from the page cache and from disk.
+ *
+ * How it ends does not rely on the guest's timer interrupts (UML has been
+ * seen to stop delivering them under load: jiffies then stand still, and
+ * so does every sleep): each thread reads the clock itself after every
+ * operation (clock_gettime reads the host's clock, interrupts or not) and
+ * also stops after a bounded number of operations (STRESS_CAP_*, about
+ * four times what good runs do); the first thread to stop stops them all;
+ * a thread that sleeps is woken by a signal; and the main thread waits
+ * for the threads' ends on a semaphore they post, then polls the clock
+ * for its hang watchdog.
  */
 #define NR_WRITERS	5
+#define NR_STHREADS	(5 + NR_WRITERS)
+/* operations per thread and second of stress at most (good runs on the
+ * 2-core build machine: movers 1.1-2.2, writers 1.5-7, cross movers
+ * 7.5-20, donor reader 61-73) */
+#define STRESS_CAP_MOVE		8
+#define STRESS_CAP_WRITE	25
+#define STRESS_CAP_CROSS	60
+#define STRESS_CAP_READ		300
+
 struct stress {
 	const struct fs *f;
 	int ofd, dfd[2], dio_fd, xfd[2];
@@ -907,10 +931,21 @@ struct stress {
 	unsigned char *model;	/* NR_WRITERS * region bytes */
 	size_t tsize;		/* truncating writer: file size */
 	volatile int stop;
+	double deadline;	/* now_s() at which the threads stop */
+	int secs;		/* operation caps are per second of this */
+	const char *why;	/* what stopped the threads */
+	sem_t done;		/* posted by each thread as it ends */
 	unsigned long moves, moved_blocks, ops[NR_WRITERS], busy, xmoves;
+	unsigned long reads;
 	int errors;
 	char err[256];
 };
+
+static void stress_end(struct stress *st, const char *why)
+{
+	__sync_bool_compare_and_swap(&st->why, NULL, why);
+	st->stop = 1;
+}
 
 static void stress_fail(struct stress *st, const char *fmt, ...)
 {
@@ -921,7 +956,49 @@ static void stress_fail(struct stress *st, const char *fmt, ...)
 		vsnprintf(st->err, sizeof(st->err), fmt, ap);
 		va_end(ap);
 	}
-	st->stop = 1;
+	stress_end(st, "an error");
+}
+
+/*
+ * Whether a thread does one more operation: not if the stress is stopped,
+ * the deadline has passed, or the thread has done @cap per second of
+ * stress already (counted in *@n).
+ */
+static bool stress_more(struct stress *st, unsigned long *n, unsigned long cap,
+			const char *who)
+{
+	if (st->stop)
+		return false;
+	if (++*n > cap * st->secs) {
+		stress_end(st, who);
+		return false;
+	}
+	if (now_s() >= st->deadline) {
+		stress_end(st, "the deadline");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Sleep @usec unless the stress stops: SIGUSR1 is blocked in the stress
+ * threads except inside this ppoll(), so a wake-up sent after the check of
+ * st->stop interrupts the sleep at once instead of waiting for a timer.
+ */
+static void stress_nap(struct stress *st, long usec)
+{
+	struct timespec ts = { usec / 1000000, usec % 1000000 * 1000 };
+	sigset_t open;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &open);
+	sigdelset(&open, SIGUSR1);
+	if (!st->stop)
+		ppoll(NULL, 0, &ts, &open);
+}
+
+static void stress_wake(int sig)
+{
+	(void)sig;
 }
 
 static void *mover(void *arg)
@@ -930,9 +1007,10 @@ static void *mover(void *arg)
 	uint64_t s = seed * 31 + 1, bs = st->f->bsize;
 	uint64_t nblk = st->size / bs, moved, start, len, dstart;
 	uint64_t safe = (NR_WRITERS - 1) * st->region / bs;
+	unsigned long n = 0;
 	int r, which = 0;
 
-	while (!st->stop) {
+	while (stress_more(st, &n, STRESS_CAP_MOVE, "a mover's op cap")) {
 		switch (rnd(&s, 4)) {
 		case 0:		/* everything */
 			start = 0;
@@ -988,9 +1066,11 @@ static void *cross_mover(void *arg)
 	uint64_t s = seed * 77 + me, bs = st->f->bsize, nblk, moved;
 	int a = st->xfd[me], b = st->xfd[!me], r;
 	unsigned char buf[4096];
+	unsigned long n = 0;
 
 	nblk = (4 << 20) / bs;
-	while (!st->stop) {
+	while (stress_more(st, &n, STRESS_CAP_CROSS,
+			   "a cross mover's op cap")) {
 		uint64_t start = rnd(&s, nblk), len = 1 + rnd(&s, 512);
 
 		r = mext(a, b, start, start, len, &moved);
@@ -1003,7 +1083,7 @@ static void *cross_mover(void *arg)
 			      rnd(&s, 4 << 20)))
 			stress_fail(st, "cross write: %s", strerror(errno));
 		__sync_fetch_and_add(&st->xmoves, 1);
-		usleep(5000);	/* leave the CPU to the verified files */
+		stress_nap(st, 5000);	/* leave the CPU to the verified files */
 	}
 	return NULL;
 }
@@ -1021,14 +1101,17 @@ static void *donor_reader(void *arg)
 	uint64_t s = seed * 55;
 	size_t dsz = st->size + (1 << 20);
 	unsigned char *buf = malloc(1 << 16);
+	unsigned long n = 0;
 
-	while (buf && !st->stop) {
+	while (buf && stress_more(st, &n, STRESS_CAP_READ,
+				  "the donor reader's op cap")) {
 		int fd = st->dfd[rnd(&s, 2)];
 		size_t off = rnd(&s, dsz - (1 << 16));
 
 		if (pread(fd, buf, 1 << 16, off) < 0)
 			stress_fail(st, "donor read: %s", strerror(errno));
-		usleep(2000);
+		__sync_fetch_and_add(&st->reads, 1);
+		stress_nap(st, 2000);
 	}
 	free(buf);
 	return NULL;
@@ -1081,12 +1164,16 @@ static void *writer(void *arg)
 	size_t base = id * st->region, R = st->region;
 	uint64_t s = seed * 1000 + id;
 	unsigned char *buf, *dio;
+	unsigned long n = 0;
 	size_t off, len;
 
 	buf = malloc(R);
-	if (!buf || posix_memalign((void **)&dio, 4096, 1 << 20))
+	if (!buf || posix_memalign((void **)&dio, 4096, 1 << 20)) {
+		stress_fail(st, "writer %d: out of memory", id);
+		free(buf);
 		return NULL;
-	while (!st->stop) {
+	}
+	while (stress_more(st, &n, STRESS_CAP_WRITE, "a writer's op cap")) {
 		unsigned char *m = st->model + base;
 		size_t lim = trunc ? st->tsize - base : R;
 
@@ -1207,38 +1294,117 @@ static void sysrq(char c)
 	}
 }
 
-/*
- * Join a stress thread. One that has not stopped two minutes after the
- * end of the stress is hung: every task's stack goes to the console, the
- * case fails and the guest powers off (rather than running into the
- * host's timeout with nothing to show).
- */
-static void join_or_dump(pthread_t t, const char *name,
-			 const struct timespec *until)
+/* Seconds by jiffies (from some origin), which only timer interrupts advance. */
+static double jiffies_s(void)
 {
-	int r = pthread_timedjoin_np(t, NULL, until);
+	struct tms t;
 
-	if (!r)
-		return;
-	note("%s: a thread did not stop (%s): blocked tasks, then all tasks",
-	     name, strerror(r));
-	fflush(stdout);
-	sysrq('w');
-	sysrq('t');
-	report(false, name, "a stress thread hangs (task dump on the console)");
-	finish();
+	return (double)times(&t) / sysconf(_SC_CLK_TCK);
+}
+
+struct sthread {
+	struct stress *st;
+	void *(*fn)(void *);
+	void *arg;
+	pthread_t t;
+	volatile int ended;
+};
+
+static void *sthread_main(void *p)
+{
+	struct sthread *t = p;
+
+	t->fn(t->arg);
+	stress_end(t->st, "a thread returned");
+	t->ended = 1;
+	sem_post(&t->st->done);
+	return NULL;
+}
+
+/* Wake the threads still sleeping in stress_nap(). */
+static void stress_kick(struct sthread *th, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!th[i].ended)
+			pthread_kill(th[i].t, SIGUSR1);
+}
+
+/*
+ * Wait for the stress threads: until the first one stops (each stops by
+ * itself at the deadline or its op cap, and then stops all), then for
+ * the rest.  A thread that has not ended two minutes after the stop is
+ * hung: every task's stack goes to the console, the case fails and the
+ * guest powers off (rather than running into the host's timeout with
+ * nothing to show).  Once stopped, the wait polls the clock and yields
+ * instead of sleeping, so that the watchdog works without timer
+ * interrupts too.
+ */
+static void stress_wait(struct stress *st, struct sthread *th, int n,
+			const char *name, double t0)
+{
+	double t1 = t0, j0 = jiffies_s(), until, kicked = 0;
+	struct timespec ts;
+	int left = n;
+
+	while (!st->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!sem_timedwait(&st->done, &ts))
+			left--;
+		if (now_s() >= st->deadline)
+			stress_end(st, "the deadline");
+		/* progress, so that a stall shows where it began */
+		if (now_s() - t1 >= 30) {
+			t1 = now_s();
+			note("%s: %.0f s (by jiffies %.0f s), %lu moves, writer "
+			     "ops %lu %lu %lu %lu %lu", name, t1 - t0,
+			     jiffies_s() - j0, st->moves, st->ops[0], st->ops[1],
+			     st->ops[2], st->ops[3], st->ops[4]);
+		}
+	}
+	until = now_s() + 120;
+	while (left > 0) {
+		if (!sem_trywait(&st->done)) {
+			left--;
+			continue;
+		}
+		if (now_s() - kicked >= 1) {
+			stress_kick(th, n);
+			kicked = now_s();
+		}
+		if (now_s() >= until) {
+			note("%s: a thread did not stop: blocked tasks, then "
+			     "all tasks", name);
+			fflush(stdout);
+			sysrq('w');
+			sysrq('t');
+			report(false, name,
+			       "a stress thread hangs (task dump on the console)");
+			finish();
+		}
+		sched_yield();
+	}
+	while (n--)
+		pthread_join(th[n].t, NULL);
 }
 
 static void stress(const struct fs *f, int secs)
 {
 	struct stress st;
-	pthread_t mt[5], wt[NR_WRITERS];
+	struct sthread th[NR_STHREADS];
 	struct wargs wa[NR_WRITERS];
+	struct sigaction sa;
+	sigset_t usr1, oldmask;
 	char name[64];
 	int i, filler;
-	struct timespec until;
 	long long d;
-	double t0, t1;
+	double t0, j0;
 	uint64_t s = seed;
 
 	snprintf(name, sizeof(name), "%s/stress", f->tag);
@@ -1270,38 +1436,44 @@ static void stress(const struct fs *f, int secs)
 	}
 	note("%s: %d s, seed %" PRIu64 ", %d extents at start", name, secs,
 	     seed, fiemap(st.ofd, NULL, 0));
-	t0 = now_s();
-	t1 = t0;
-	for (i = 0; i < 2; i++)
-		pthread_create(&mt[i], NULL, mover, &st);
-	pthread_create(&mt[2], NULL, cross_mover, &st);
-	pthread_create(&mt[3], NULL, cross_mover, &st);
-	pthread_create(&mt[4], NULL, donor_reader, &st);
-	for (i = 0; i < NR_WRITERS; i++) {
-		wa[i].st = &st;
-		wa[i].id = i;
-		pthread_create(&wt[i], NULL, writer, &wa[i]);
-	}
-	while (!st.stop && now_s() - t0 < secs) {
-		usleep(200000);
-		/* progress, so that a stall shows where it began */
-		if (now_s() - t1 >= 30) {
-			t1 = now_s();
-			note("%s: %.0f s, %lu moves, writer ops %lu %lu %lu "
-			     "%lu %lu", name, t1 - t0, st.moves, st.ops[0],
-			     st.ops[1], st.ops[2], st.ops[3], st.ops[4]);
+	st.secs = secs;
+	sem_init(&st.done, 0, 0);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = stress_wake;
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	/* the threads inherit it blocked; see stress_nap() */
+	pthread_sigmask(SIG_BLOCK, &usr1, &oldmask);
+	for (i = 0; i < NR_STHREADS; i++) {
+		th[i].st = &st;
+		th[i].arg = &st;
+		th[i].fn = i < 2 ? mover : i < 4 ? cross_mover : donor_reader;
+		if (i >= 5) {
+			wa[i - 5].st = &st;
+			wa[i - 5].id = i - 5;
+			th[i].arg = &wa[i - 5];
+			th[i].fn = writer;
 		}
 	}
-	st.stop = 1;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 120;
-	for (i = 0; i < 5; i++)
-		join_or_dump(mt[i], name, &until);
-	for (i = 0; i < NR_WRITERS; i++)
-		join_or_dump(wt[i], name, &until);
+	j0 = jiffies_s();
+	t0 = now_s();
+	st.deadline = t0 + secs;
+	for (i = 0; i < NR_STHREADS; i++)
+		if (pthread_create(&th[i].t, NULL, sthread_main, &th[i])) {
+			/* no recovery: the others may run already */
+			die("pthread_create");
+			finish();
+		}
+	stress_wait(&st, th, NR_STHREADS, name, t0);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	sem_destroy(&st.done);
+	note("%s: stopped by %s; all threads ended after %.1f s (by jiffies"
+	     " %.1f s)", name, st.why, now_s() - t0, jiffies_s() - j0);
 	note("%s: %lu moves, %lu blocks moved, %lu EBUSY, %lu cross moves,"
-	     " writer ops %lu %lu %lu %lu %lu", name, st.moves,
-	     st.moved_blocks, st.busy, st.xmoves,
+	     " %lu donor reads, writer ops %lu %lu %lu %lu %lu", name,
+	     st.moves, st.moved_blocks, st.busy, st.xmoves, st.reads,
 	     st.ops[0], st.ops[1], st.ops[2], st.ops[3], st.ops[4]);
 	if (st.errors) {
 		report(false, name, "%s", st.err);
@@ -1466,26 +1638,26 @@ static long long bench_verify(int fd, size_t size)
 }
 
 /*
- * The benchmark.  On the empty filesystem, first the donor and the copy
- * target are preallocated (contiguous, as a defragmenter's donor would
- * be); then the file is fragmented.  cp (read + write + fsync into the
- * preallocated target) and the move (one call over the whole file +
+ * The benchmark, in two kinds of boots on the same image.  bench_prep(),
+ * once: on the empty filesystem, first the donor and the copy target are
+ * preallocated (contiguous, as a defragmenter's donor would be), then the
+ * file is fragmented.  The host keeps that image and boots each timed run
+ * (bench_run()) on a fresh copy of it, so every run moves the same file
+ * with the same layout, from a cold cache.  cp (read + write + fsync into
+ * the preallocated target) and the move (one call over the whole file +
  * fsync) both start from a fresh mount with a cold cache, and both write
  * into preallocated space.
  */
-static void bench(int mb)
+static void bench_prep(int mb)
 {
-	size_t size = (size_t)mb << 20, chunk = 1 << 20, off;
-	unsigned char *buf = malloc(chunk);
-	uint64_t moved;
-	int ofd, dfd, cfd, next, r;
-	double t0, tmove, tcp, h0, h1;
-	long long d;
+	size_t size = (size_t)mb << 20;
+	int ofd, dfd, cfd, next;
+	double t0;
 
 	small_file_alloc("/dev/ubda", false);
 	dfd = open("/mnt/a/donor", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	cfd = open("/mnt/a/copy", O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (!buf || dfd < 0 || cfd < 0 || fallocate(dfd, 0, 0, size) ||
+	if (dfd < 0 || cfd < 0 || fallocate(dfd, 0, 0, size) ||
 	    fallocate(cfd, 0, 0, size) || fsync(dfd) || fsync(cfd)) {
 		die("bench donor");
 		return;
@@ -1505,6 +1677,28 @@ static void bench(int mb)
 	next = fiemap(ofd, NULL, 0);
 	note("bench: wrote %d MiB in %d extents in %.1f s", mb, next,
 	     now_s() - t0);
+	report(next >= 50000 * mb / 1024, "bench/fragmented",
+	       "only %d extents", next);
+	close(ofd);
+	sync();
+}
+
+static void bench_run(int mb)
+{
+	size_t size = (size_t)mb << 20, chunk = 1 << 20, off;
+	unsigned char *buf = malloc(chunk);
+	uint64_t moved;
+	int ofd, dfd, cfd, next, r;
+	double t0, tmove, tioctl, tcp, h0, h1;
+	long long d;
+	struct stat sb;
+
+	ofd = open("/mnt/a/frag", O_RDONLY);
+	if (!buf || ofd < 0 || fstat(ofd, &sb) || sb.st_size != (off_t)size) {
+		die("bench: no prepared file of the right size");
+		return;
+	}
+	next = fiemap(ofd, NULL, 0);
 	printf("MEXT BENCH extents=%d\n", next);
 	report(next >= 50000 * mb / 1024, "bench/fragmented",
 	       "only %d extents", next);
@@ -1548,6 +1742,7 @@ static void bench(int mb)
 	h0 = jbd2_handles();
 	t0 = now_s();
 	r = mext(ofd, dfd, 0, 0, size / 4096, &moved);
+	tioctl = now_s() - t0;
 	fsync(ofd);
 	tmove = now_s() - t0;
 	/* jbd2 counts committed transactions only: commit the running one */
@@ -1556,6 +1751,7 @@ static void bench(int mb)
 	report(!r && moved == size / 4096, "bench/move", "rc %s moved %" PRIu64,
 	       strerror(r), moved);
 	printf("MEXT BENCH move_s=%.3f\n", tmove);
+	printf("MEXT BENCH move_ioctl_s=%.3f\n", tioctl);
 	printf("MEXT BENCH handles_gib=%.0f\n", (h1 - h0) * 1024.0 / mb);
 	printf("MEXT BENCH commits_gib=%.0f\n", jbd2_commits() * 1024.0 / mb);
 	printf("MEXT BENCH extents_after=%d\n", fiemap(ofd, NULL, 0));
@@ -1672,9 +1868,15 @@ int main(void)
 	seed = strtoull(env("e4d_seed", "1"), NULL, 0);
 	printf("MEXT NOTE mode %s seed %" PRIu64 "\n", mode, seed);
 
-	if (!strcmp(mode, "bench")) {
-		if (!mnt("/dev/ubda", "/mnt/a", NULL))
-			bench(atoi(env("e4d_mb", "1024")));
+	if (!strcmp(mode, "bench") || !strcmp(mode, "bench_prep")) {
+		int mb = atoi(env("e4d_mb", "1024"));
+
+		if (!mnt("/dev/ubda", "/mnt/a", NULL)) {
+			if (!strcmp(mode, "bench"))
+				bench_run(mb);
+			else
+				bench_prep(mb);
+		}
 		umount("/mnt/a");
 		/* the "perf" bench kernels are built without lockdep */
 		if (access("/proc/lockdep_stats", F_OK) == 0)
