@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "e4d/background.h"
 #include "e4d/config.h"
 #include "e4d/done.h"
@@ -45,8 +47,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/e4d-bg.XXXXXX");
-	if (!mkdtemp(f->dir) || chmod(f->dir, 0755))
+	if (tmpdir_make(f->dir, sizeof(f->dir), "bg"))
 		return -1;
 	e4d_ctx_init(&f->ctx);
 	f->ctx.msg = count;
@@ -67,10 +68,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd))
+	if (tmpdir_remove(f->dir))
 		return -1;
 	e4d_config_free(&f->cfg);
 	free(f);

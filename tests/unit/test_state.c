@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <ext2fs/ext2fs.h>
 
 #include "e4d/atomicfile.h"
@@ -53,10 +55,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/e4d-state.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmpdir_make(f->dir, sizeof(f->dir), "state"))
 		return -1;
-	chmod(f->dir, 0755);
 	snprintf(f->path, sizeof(f->path), "%s/%s.state", f->dir, UUID);
 	e4d_ctx_init(&f->ctx);
 	f->ctx.msg = collect;
@@ -72,10 +72,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd))
+	if (tmpdir_remove(f->dir))
 		return -1;
 	free(f);
 	return 0;
