@@ -7,18 +7,23 @@
 #   tree  BENCH_TREE_FILES files of 2 MiB in 32 extents each
 #
 # Each copy is attached with loop --direct-io=on (no host page cache) and
-# mounted fresh (cold page cache). Printed: wall time e4defrag2/e4defrag
-# (target <= 0.25), e4defrag2/cp of the same file (target <= 1.5),
-# extents after (<= e4defrag's), cold sequential O_DIRECT read of the
-# result vs a fresh contiguous copy (>= 95%), and the file's pages left in
-# the page cache afterwards. BENCH_BASE=FILE keeps the fragmented image in
-# FILE and reuses it when it exists.
+# mounted fresh (cold page cache). e4defrag runs once; e4defrag2 and cp run
+# BENCH_ROUNDS times (default 3) in alternation, e4defrag2 each time on a
+# fresh copy of the image, cp each time from a cold cache, and the ratios
+# use the medians (the host's disk is shared: one run varies up to 2x).
+# Printed: wall time e4defrag2/e4defrag (target <= 0.25), e4defrag2/cp of
+# the same file (target <= 1.5), extents after (<= e4defrag's), cold
+# sequential O_DIRECT read of the result vs a copy of it preallocated on
+# the same image afterwards (>= 95%; the two files are read in alternation,
+# best of five each), and the file's pages left in the page cache.
+# BENCH_BASE=FILE keeps the fragmented image in FILE and reuses it.
 set -u
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/../.." && pwd)
 E4D=${E4D:-$top/misc/e4defrag2/e4defrag2}
 E4DEFRAG=${E4DEFRAG:-e4defrag}
 NFILES=${BENCH_TREE_FILES:-300}
+ROUNDS=${BENCH_ROUNDS:-3}
 IMGSIZE=${BENCH_IMG_SIZE:-4G}
 [ "$(id -u)" = 0 ] || { echo "defrag-bench: needs root"; exit 77; }
 command -v "$E4DEFRAG" >/dev/null || { echo "no e4defrag"; exit 77; }
@@ -56,19 +61,41 @@ attach() {
 	mount -t ext4 "$l" "$tmp/$1" || exit 1
 	mnts+=("$tmp/$1")
 }
-# read_mbs FILE: sequential O_DIRECT read rate in MB/s, the best of three
-# (the host's disk is shared: a single read varies by 10-20%)
+# read_mbs FILE: one sequential O_DIRECT read of FILE, in MB/s
 read_mbs() {
-	local i r best=0
+	dd if="$1" of=/dev/null bs=1M iflag=direct 2>&1 |
+		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
+		awk -v b="$(stat -c %s "$1")" '{ printf "%.0f", b / $1 / 1e6 }'
+}
+# read_pair A B: "rateA rateB", the best of five reads of each, in
+# alternation (A B A B ...), so that both see the same state of the disk
+# (back-to-back reads of one file vary by up to 40% here)
+read_pair() {
+	local i r a=0 b=0
 
-	for i in 1 2 3; do
-		r=$(dd if="$1" of=/dev/null bs=1M iflag=direct 2>&1 |
-			sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
-			awk -v b="$(stat -c %s "$1")" \
-				'{ printf "%.0f", b / $1 / 1e6 }')
-		[ "${r:-0}" -gt "$best" ] && best=$r
+	for i in 1 2 3 4 5; do
+		r=$(read_mbs "$1")
+		[ "${r:-0}" -gt "$a" ] && a=$r
+		r=$(read_mbs "$2")
+		[ "${r:-0}" -gt "$b" ] && b=$r
 	done
-	echo "$best"
+	echo "$a $b"
+}
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# detach NAME: unmount $tmp/NAME and detach its loop device
+detach() {
+	local l
+	l=$(findmnt -n -o SOURCE --mountpoint "$tmp/$1") || return 0
+	umount "$tmp/$1" && losetup -d "$l" || exit 1
+	drop() {
+		local x keep=()
+		for x in "${@:2}"; do [ "$x" = "$1" ] || keep+=("$x"); done
+		[ ${#keep[@]} -eq 0 ] || printf "%s\n" "${keep[@]}"
+	}
+	mapfile -t mnts < <(drop "$tmp/$1" "${mnts[@]}")
+	mapfile -t loops < <(drop "$l" "${loops[@]}")
 }
 # etb MNT PATH: extent-tree blocks of a file (the stock ioctl leaves the
 # tree of a moved file uncompacted: every leaf is one more read)
@@ -132,11 +159,14 @@ umount "$m" && mnts=()
 	cp --sparse=always "$tmp/base.img" "$BENCH_BASE"
 # copies preallocated on the host, so that read rates measure the layout
 # inside the image and not the image file's own fragmentation
-for c in old new cp; do
-	fallocate -l "$(stat -c %s "$tmp/base.img")" "$tmp/$c.img"
-	dd if="$tmp/base.img" of="$tmp/$c.img" bs=4M conv=notrunc,sparse \
+copy_base() {
+	rm -f "$tmp/$1.img"
+	fallocate -l "$(stat -c %s "$tmp/base.img")" "$tmp/$1.img"
+	dd if="$tmp/base.img" of="$tmp/$1.img" bs=4M conv=notrunc,sparse \
 		status=none
-done
+}
+copy_base old
+copy_base cp
 
 echo "e4defrag (stock kernel $(uname -r))"
 attach old
@@ -148,34 +178,52 @@ t=$(now)
 "$E4DEFRAG" "$tmp/old/tree" >/dev/null 2>&1
 old_tree=$(elapsed "$t")
 
-echo "e4defrag2"
-attach new
-t=$(now)
-"$E4D" --no-progress "$tmp/new/big" >/dev/null
-new_big=$(elapsed "$t")
-new_big_cache=$(cached_kib "$tmp/new/big")
-t=$(now)
-"$E4D" --no-progress "$tmp/new/tree" >/dev/null
-new_tree=$(elapsed "$t")
-
-echo "cp"
+new_bigs=()
+new_trees=()
+cps=()
 attach cp
-t=$(now)
-cp "$tmp/cp/big" "$tmp/cp/big.copy" && sync
-cp_big=$(elapsed "$t")
+for ((r = 1; r <= ROUNDS; r++)); do
+	echo "e4defrag2, round $r"
+	detach new
+	copy_base new
+	attach new
+	t=$(now)
+	"$E4D" --no-progress "$tmp/new/big" >/dev/null
+	new_bigs+=("$(elapsed "$t")")
+	new_big_cache=$(cached_kib "$tmp/new/big")
+	t=$(now)
+	"$E4D" --no-progress "$tmp/new/tree" >/dev/null
+	new_trees+=("$(elapsed "$t")")
 
-# read rates: the result against the copy cp made while the large free
-# extent was still there (the "pristine" contiguous copy)
-new_read=$(read_mbs "$tmp/new/big")
-pristine_read=$(read_mbs "$tmp/cp/big.copy")
-old_read=$(read_mbs "$tmp/old/big")
-frag_read=$(read_mbs "$tmp/cp/big")
+	echo "cp, round $r"
+	dd if="$tmp/cp/big" iflag=nocache count=0 status=none
+	t=$(now)
+	cp "$tmp/cp/big" "$tmp/cp/big.copy" && sync
+	cps+=("$(elapsed "$t")")
+	[ $r -lt "$ROUNDS" ] && rm "$tmp/cp/big.copy" && sync
+done
+new_big=$(median "${new_bigs[@]}")
+new_tree=$(median "${new_trees[@]}")
+cp_big=$(median "${cps[@]}")
+new_after=$(extents "$tmp/new/big")
+new_etb=$(etb "$tmp/new" /big)
+
+# read rates: the result against a copy of it preallocated in one go on the
+# same image (the free space left there is in 16-32 MiB pieces: the 580
+# extent-tree blocks the fragmented file had stay where they were)
+rm "$tmp/new/spacer" && sync
+fallocate -l "$(stat -c %s "$tmp/new/big")" "$tmp/new/big.pristine" &&
+	dd if="$tmp/new/big" of="$tmp/new/big.pristine" bs=1M conv=notrunc \
+		iflag=direct oflag=direct status=none && sync
+read -r new_read pristine_read <<<"$(read_pair "$tmp/new/big" \
+	"$tmp/new/big.pristine")"
+read -r old_read frag_read <<<"$(read_pair "$tmp/old/big" "$tmp/cp/big")"
 
 printf '\n%-44s %12s %12s\n' "" e4defrag e4defrag2
 printf '%-44s %12.1f %12.1f\n' "1 GiB file, $big0 extents: seconds" \
 	"$old_big" "$new_big"
 printf '%-44s %12s %12s\n' "  extents after" "$(extents "$tmp/old/big")" \
-	"$(extents "$tmp/new/big")"
+	"$new_after"
 printf '%-44s %12s %12s\n' "  page cache left (KiB)" "$old_big_cache" \
 	"$new_big_cache"
 printf '%-44s %12s %12s\n' "  O_DIRECT read MB/s (fragmented $frag_read)" \
@@ -185,16 +233,17 @@ printf '%-44s %12.1f %12.1f\n' "tree, $NFILES files, $tree0 extents: s" \
 printf '%-44s %12s %12s\n' "  extents after" \
 	"$(tree_extents "$tmp/old/tree")" "$(tree_extents "$tmp/new/tree")"
 echo
+secs() { printf ' %.1f' "$@"; }
+echo "rounds: e4defrag2 big$(secs "${new_bigs[@]}") s, tree$(secs \
+	"${new_trees[@]}") s; cp$(secs "${cps[@]}") s (medians used below)"
 printf 'wall time e4defrag2/e4defrag, big:  %.3f (target <= 0.25)\n' \
 	"$(echo "$new_big / $old_big" | bc -l)"
 printf 'wall time e4defrag2/e4defrag, tree: %.3f (target <= 0.25)\n' \
 	"$(echo "$new_tree / $old_tree" | bc -l)"
 printf 'e4defrag2 / cp of the same file:    %.2f (cp %.1f s; target <= 1.5)\n' \
 	"$(echo "$new_big / $cp_big" | bc -l)" "$cp_big"
-printf 'read of result / pristine copy:     %.0f%% (%s vs %s MB/s, %s vs %s extents; target >= 95%%)\n' \
+printf 'read of result / preallocated copy: %.0f%% (%s vs %s MB/s, %s vs %s extents; target >= 95%%)\n' \
 	"$(echo "100 * $new_read / $pristine_read" | bc -l)" "$new_read" \
-	"$pristine_read" "$(extents "$tmp/new/big")" \
-	"$(extents "$tmp/cp/big.copy")"
-printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, pristine copy %s\n' \
-	"$(etb "$tmp/old" /big)" "$(etb "$tmp/new" /big)" \
-	"$(etb "$tmp/cp" /big.copy)"
+	"$pristine_read" "$new_after" "$(extents "$tmp/new/big.pristine")"
+printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, preallocated copy %s\n' \
+	"$(etb "$tmp/old" /big)" "$new_etb" "$(etb "$tmp/new" /big.pristine)"
