@@ -918,11 +918,11 @@ static void refusals(void)
 #define NR_STHREADS	(5 + NR_WRITERS)
 /* operations per thread and second of stress at most (good runs on the
  * 2-core build machine: movers 1.1-2.2, writers 1.5-7, cross movers
- * 7.5-20, donor reader 61-73) */
+ * 7.5-20, donor reader 61-104) */
 #define STRESS_CAP_MOVE		8
 #define STRESS_CAP_WRITE	25
 #define STRESS_CAP_CROSS	60
-#define STRESS_CAP_READ		300
+#define STRESS_CAP_READ		400
 
 struct stress {
 	const struct fs *f;

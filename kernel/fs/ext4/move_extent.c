@@ -148,23 +148,34 @@ static int mext_lookup(struct inode *inode, ext4_lblk_t lblk, ext4_lblk_t max,
 {
 	struct ext4_ext_path *path = NULL;
 	ext4_lblk_t cur = lblk, end = lblk + max;
-	int ret = 0;
+	int depth = ext_depth(inode), ret = 0;
 
 	map->nr = 0;
 	map->blocks = 0;
 	*hole = 0;
 	while (cur < end) {
-		struct ext4_extent *ex;
+		struct ext4_extent *ex = path ? path[depth].p_ext : NULL;
 		struct mext_piece *last, pc;
 		ext4_lblk_t ee_blk, ee_len, next;
 
-		path = ext4_find_extent(inode, cur, path, EXT4_EX_NOCACHE);
-		if (IS_ERR(path)) {
-			ret = PTR_ERR(path);
-			path = NULL;
-			break;
+		/*
+		 * The previous piece took its extent up to the extent's end,
+		 * so the mapping goes on with the next extent of the same
+		 * leaf (or a hole before it); the tree is only searched
+		 * again where a leaf ends.
+		 */
+		if (ex && ex < EXT_LAST_EXTENT(path[depth].p_hdr)) {
+			path[depth].p_ext = ++ex;
+		} else {
+			path = ext4_find_extent(inode, cur, path,
+						EXT4_EX_NOCACHE);
+			if (IS_ERR(path)) {
+				ret = PTR_ERR(path);
+				path = NULL;
+				break;
+			}
+			ex = path[depth].p_ext;
 		}
-		ex = path[ext_depth(inode)].p_ext;
 		ee_blk = ex ? le32_to_cpu(ex->ee_block) : 0;
 		ee_len = ex ? ext4_ext_get_actual_len(ex) : 0;
 		if (!ex || cur < ee_blk || cur >= ee_blk + ee_len) {
