@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "e4d/ahead.h"
 #include "e4d/budget.h"
 #include "e4d/defrag.h"
 #include "e4d/e4d.h"
@@ -38,6 +39,7 @@ struct job {
 	bool el_fresh;		/* el was just read: no need to again */
 	struct e4d_extents del;	/* the donor */
 	struct e4d_extents best;	/* the best donor so far */
+	uint64_t ours_below;	/* blocks read ahead for us (e4d/ahead.h) */
 };
 
 static enum e4d_skip skip_of_open_error(int err)
@@ -432,6 +434,7 @@ static void run_windows(struct job *j)
 		.busy_nap_us = 1000,
 		.chunk = j->o->chunk,
 		.no_cache_tricks = j->o->no_cache_tricks,
+		.ours_below = j->ours_below,
 		.stop = &j->halt,
 		.progress = chunk_done,
 		.progress_arg = j,
@@ -506,6 +509,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		goto out_close;
 	}
 	warm_allocator(&j);
+	j.ours_below = e4d_ahead_for(o->ahead, c, j.fd);
 	run_windows(&j);
 	res->bytes = res->mv.moved * j.bs;
 	if (!ctx->ops->fstat(j.fd, &st))

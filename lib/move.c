@@ -285,6 +285,11 @@ static void cache_before(struct window *w)
 		free(w->resident);
 		w->resident = NULL;
 	}
+	/* the pages read ahead for this file are not the application's */
+	for (i = 0; w->resident && i < w->npages &&
+	     base + (off_t)i * w->psz <
+	     (off_t)(w->o->ours_below * w->bs); i++)
+		w->resident[i] = 0;
 	for (i = 0; w->resident && i < w->npages && !any; i++)
 		any = w->resident[i] & 1;
 	t0 = now_ns();
@@ -542,6 +547,33 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 		drop_ours(w, ps, pt);
 	free(c);
 	return ret ? ret : busy;
+}
+
+uint64_t e4d_read_ahead(const struct e4d_ctx *ctx, int fd,
+			const struct e4d_extents *orig, unsigned int bs,
+			unsigned int readers, uint64_t end, uint64_t *bytes)
+{
+	struct e4d_move_opts o = { .blocksize = bs, .readers = readers };
+	struct e4d_move_stats st = { 0 };
+	struct window w = {
+		.ctx = ctx, .o = &o, .st = &st, .fd = fd, .bs = bs,
+		.psz = sysconf(_SC_PAGESIZE), .end = end,
+	};
+	size_t i, n = ((off_t)end * bs + w.psz - 1) / w.psz;
+	unsigned char *vec = calloc(n ? n : 1, 1);
+	bool any = !vec;
+
+	*bytes = 0;
+	if (vec && ctx->ops->mincore(fd, 0, n * w.psz, vec) < 0)
+		any = true;
+	for (i = 0; !any && i < n; i++)
+		any = vec[i] & 1;
+	free(vec);
+	if (any || !end)
+		return 0;
+	prefetch(&w, orig, 0, end);
+	*bytes = st.prefetched;
+	return end;
 }
 
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "e4d/ahead.h"
 #include "e4d/background.h"
 #include "e4d/budget.h"
 #include "e4d/config.h"
@@ -785,6 +786,9 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 static int execute_plan(struct run *r, const struct e4d_fs *fs,
 			const struct e4d_plan *plan)
 {
+	struct e4d_ahead slot[2] = { { .fd = -1 }, { .fd = -1 } };
+	bool ahead = !r->cli->dopts.no_cache_tricks &&
+		     !r->cli->dopts.lease && !r->cli->dopts.budget;
 	size_t i, nretry = 0, *retry;
 	int ret = 0;
 
@@ -801,8 +805,22 @@ static int execute_plan(struct run *r, const struct e4d_fs *fs,
 		if (!retry)
 			return -ENOMEM;
 	}
-	for (i = 0; i < plan->n && !ret; i++)
+	for (i = 0; i < plan->n && !ret; i++) {
+		/* the next file is read while this one moves; not under a
+		 * budget or rate (its reads would not be counted) nor a
+		 * lease (its open would be another opener)
+		 */
+		if (ahead && i + 1 < plan->n)
+			e4d_ahead_start(&slot[(i + 1) % 2], &r->cli->ctx, fs,
+					&plan->v[i + 1], 0);
+		r->cli->dopts.ahead = ahead ? &slot[i % 2] : NULL;
 		ret = do_one(r, fs, plan, i, false, retry, &nretry);
+		if (ahead)
+			e4d_ahead_end(&slot[i % 2]);
+	}
+	if (ahead)
+		e4d_ahead_end(&slot[i % 2]);	/* started, not reached */
+	r->cli->dopts.ahead = NULL;
 	for (i = 0; i < nretry && !ret; i++)
 		ret = do_one(r, fs, plan, retry[i], true, NULL, &nretry);
 	free(retry);

@@ -104,7 +104,7 @@ etb() {
 	debugfs -R "stat $2" "$(findmnt -n -o SOURCE --target "$1")" 2>/dev/null |
 		grep -o '(ETB[0-9]*)' | wc -l
 }
-cached_kib() { fincore -b -n -o RES "$1" | awk '{ printf "%d", $1 / 1024 }'; }
+cached_kib() { fincore -b -n -o RES "$@" | awk '{ s += $1 } END { printf "%d", s / 1024 }'; }
 
 if [ -n "${BENCH_BASE:-}" ] && [ -f "$BENCH_BASE" ]; then
 	echo "reusing $BENCH_BASE"
@@ -177,6 +177,7 @@ old_big_cache=$(cached_kib "$tmp/old/big")
 t=$(now)
 "$E4DEFRAG" "$tmp/old/tree" >/dev/null 2>&1
 old_tree=$(elapsed "$t")
+old_tree_cache=$(cached_kib "$tmp"/old/tree/*)
 
 new_bigs=()
 new_trees=()
@@ -194,6 +195,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	t=$(now)
 	"$E4D" --no-progress "$tmp/new/tree" >/dev/null
 	new_trees+=("$(elapsed "$t")")
+	new_tree_cache=$(cached_kib "$tmp"/new/tree/*)
 
 	echo "cp, round $r"
 	dd if="$tmp/cp/big" iflag=nocache count=0 status=none
@@ -232,6 +234,8 @@ printf '%-44s %12.1f %12.1f\n' "tree, $NFILES files, $tree0 extents: s" \
 	"$old_tree" "$new_tree"
 printf '%-44s %12s %12s\n' "  extents after" \
 	"$(tree_extents "$tmp/old/tree")" "$(tree_extents "$tmp/new/tree")"
+printf '%-44s %12s %12s\n' "  page cache left (KiB)" "$old_tree_cache" \
+	"$new_tree_cache"
 echo
 secs() { printf ' %.1f' "$@"; }
 echo "rounds: e4defrag2 big$(secs "${new_bigs[@]}") s, tree$(secs \

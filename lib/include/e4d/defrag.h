@@ -14,6 +14,7 @@
 #include "e4d/move.h"
 #include "e4d/plan.h"
 
+struct e4d_ahead;
 struct e4d_budget;
 struct e4d_ctx;
 struct e4d_fs;
@@ -50,6 +51,10 @@ struct e4d_defrag_opts {
 	 * (E4D_SKIP_STOPPED, res->expired).
 	 */
 	struct e4d_budget *budget;
+	/* the file's first batch, read while the one before it moved (may
+	 * be NULL; see e4d/ahead.h)
+	 */
+	struct e4d_ahead *ahead;
 	const volatile sig_atomic_t *stop;
 	void (*progress)(void *arg, uint64_t blocks);
 	void *progress_arg;

@@ -34,6 +34,10 @@ struct e4d_move_opts {
 	unsigned int busy_nap_us;	/* first back-off, doubled each time */
 	unsigned int readers;		/* parallel pre-reads; 0 = default */
 	bool no_cache_tricks;		/* plain ioctl: no pre-read, no drop */
+	/* blocks [0, ours_below) were read by e4d_read_ahead() with none
+	 * of them cached before: their pages are not the application's
+	 */
+	uint64_t ours_below;
 	const volatile sig_atomic_t *stop;	/* checked between calls */
 	/* called after each call with the blocks it moved */
 	void (*progress)(void *arg, uint64_t blocks);
@@ -88,6 +92,28 @@ int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
  *
  * Return: the number of runs.
  */
+/**
+ * e4d_read_ahead() - read the written data of blocks [0, @end) of a file
+ * into the page cache, when none of it is cached yet
+ * @ctx: library context (ops->mincore, ops->pread)
+ * @fd: the file, open for reading
+ * @orig: its extents
+ * @bs: block size
+ * @readers: parallel reads; 0 = E4D_READERS
+ * @end: end of the range, in blocks
+ * @bytes: set to the bytes read
+ *
+ * For the next file of a run, while the current one moves: its moves then
+ * find the data in memory. What was cached before belongs to applications
+ * and is never counted as ours, so a file with any page of the range
+ * cached is left alone.
+ *
+ * Return: @end when the range was read, 0 when it was left alone.
+ */
+uint64_t e4d_read_ahead(const struct e4d_ctx *ctx, int fd,
+			const struct e4d_extents *orig, unsigned int bs,
+			unsigned int readers, uint64_t end, uint64_t *bytes);
+
 uint64_t e4d_runs_in(const struct e4d_extents *el, uint64_t start,
 		     uint64_t end, uint64_t *blocks);
 

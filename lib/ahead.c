@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ahead.c - read the next file of a run while the current one moves.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "e4d/ahead.h"
+#include "e4d/e4d.h"
+#include "e4d/extent.h"
+#include "e4d/fsinfo.h"
+#include "e4d/move.h"
+#include "e4d/plan.h"
+#include "e4d/sys.h"
+
+static void *ahead_main(void *arg)
+{
+	struct e4d_ahead *a = arg;
+	const struct e4d_sys_ops *ops = a->ctx->ops;
+	unsigned int bs = a->fs->geom.blocksize;
+	struct e4d_extents el = { 0 };
+	struct stat st;
+	uint64_t end;
+
+	a->fd = open(a->c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		     O_NOCTTY | O_CLOEXEC | O_NOATIME);
+	if (a->fd < 0 && errno == EPERM)
+		a->fd = open(a->c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			     O_NOCTTY | O_CLOEXEC);
+	if (a->fd < 0)
+		return NULL;
+	if (ops->fstat(a->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != a->fs->devno || st.st_ino != a->c->ino)
+		return NULL;
+	if (e4d_fiemap_read(a->ctx, a->fd, bs, 0, &el) < 0)
+		goto out;
+	end = ((uint64_t)st.st_size + bs - 1) / bs;
+	if (end > E4D_MOVE_CHUNK)
+		end = E4D_MOVE_CHUNK;	/* the move's first batch at most */
+	/* one page per folio, as the move reads its own (see move.c) */
+	ops->fadvise(a->fd, 0, 0, POSIX_FADV_RANDOM);
+	a->blocks = e4d_read_ahead(a->ctx, a->fd, &el, bs, a->readers, end,
+				   &a->bytes);
+out:
+	e4d_extents_free(&el);
+	return NULL;
+}
+
+void e4d_ahead_start(struct e4d_ahead *a, const struct e4d_ctx *ctx,
+		     const struct e4d_fs *fs, const struct e4d_cand *c,
+		     unsigned int readers)
+{
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	if (!c->path)
+		return;
+	a->ctx = ctx;
+	a->fs = fs;
+	a->c = c;
+	a->readers = readers;
+	a->running = !pthread_create(&a->th, NULL, ahead_main, a);
+	if (!a->running)
+		a->c = NULL;	/* no thread: the move reads it itself */
+}
+
+static void ahead_join(struct e4d_ahead *a)
+{
+	if (a->running)
+		pthread_join(a->th, NULL);
+	a->running = false;
+}
+
+uint64_t e4d_ahead_for(struct e4d_ahead *a, const struct e4d_cand *c,
+		       int fd)
+{
+	struct stat s1, s2;
+
+	if (!a || a->c != c)
+		return 0;
+	ahead_join(a);
+	if (!a->blocks || a->ctx->ops->fstat(fd, &s1) < 0 ||
+	    a->ctx->ops->fstat(a->fd, &s2) < 0 || s1.st_dev != s2.st_dev ||
+	    s1.st_ino != s2.st_ino)
+		return 0;
+	return a->blocks;
+}
+
+void e4d_ahead_end(struct e4d_ahead *a)
+{
+	ahead_join(a);
+	if (a->fd >= 0) {
+		if (a->blocks)
+			a->ctx->ops->fadvise(a->fd, 0,
+					     (off_t)a->blocks *
+					     a->fs->geom.blocksize,
+					     POSIX_FADV_DONTNEED);
+		close(a->fd);
+	}
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+}
