@@ -259,6 +259,30 @@ static int apply(struct e4d_config *cfg, enum key_id k, const char *v)
 	return -EINVAL;
 }
 
+static enum key_id key_id(const char *key)
+{
+	enum key_id k;
+
+	for (k = 0; k < K_NR; k++)
+		if (!strcmp(key, key_names[k]))
+			break;
+	return k;
+}
+
+int e4d_config_set(struct e4d_config *cfg, const char *key,
+		   const char *value, const char **expect)
+{
+	enum key_id k = key_id(key);
+	int ret;
+
+	if (k == K_NR)
+		return -ENOENT;
+	ret = *value ? apply(cfg, k, value) : -EINVAL;
+	if (ret == -EINVAL)
+		*expect = key_expect[k];
+	return ret;
+}
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -304,9 +328,7 @@ static int parse_line(const struct e4d_ctx *ctx, char *line, const char *name,
 		end--;
 	*end = '\0';
 
-	for (i = 0; i < K_NR; i++)
-		if (!strcmp(key, key_names[i]))
-			break;
+	i = key_id(key);
 	if (i == K_NR) {
 		e4d_msg(ctx, E4D_ERR, "%s:%u: unknown key '%s'",
 			name, lineno, key);

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,63 @@ static int usage_error(const char *prog, const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
 	return EXIT_USAGE;
+}
+
+/* A bad option value: "--OPT 'VALUE': expected WHAT", exit status 2. */
+static int bad_value(const char *prog, const char *opt, const char *what,
+		     const char *val)
+{
+	fprintf(stderr, "%s: --%s '%s': expected %s\n"
+		"Try '%s --help' for more information.\n", prog, opt, val,
+		what, prog);
+	return EXIT_USAGE;
+}
+
+/* The options that override a setting of the configuration file. */
+static const struct {
+	int opt;
+	const char *name;	/* of the option */
+	const char *key;	/* in the configuration file */
+	size_t set;		/* its flag in struct overrides */
+} override_opts[] = {
+	{ 't', "time-budget", "time-budget",
+	  offsetof(struct overrides, time_budget) },
+	{ OPT_MAX_RATE, "max-rate", "max-rate",
+	  offsetof(struct overrides, max_rate) },
+	{ OPT_MIN_AGE, "min-age", "min-age",
+	  offsetof(struct overrides, min_age) },
+	{ OPT_BUSY, "busy", "busy", offsetof(struct overrides, busy) },
+	{ OPT_STATE_DIR, "state-dir", "state-dir",
+	  offsetof(struct overrides, state_dir) },
+	{ OPT_PROMETHEUS, "prometheus", "prometheus-file",
+	  offsetof(struct overrides, prometheus) },
+};
+#define N_OVERRIDES	(sizeof(override_opts) / sizeof(override_opts[0]))
+
+/*
+ * Option @opt with @val into cli->ov, checked as the configuration file's
+ * setting is. Return: 0 taken, -1 not such an option, or an exit status.
+ */
+static int set_override(struct cli *cli, int opt, const char *val)
+{
+	const char *expect = "a value";
+	size_t i;
+	int ret;
+
+	for (i = 0; i < N_OVERRIDES; i++)
+		if (override_opts[i].opt == opt)
+			break;
+	if (i == N_OVERRIDES)
+		return -1;
+	ret = e4d_config_set(&cli->ov, override_opts[i].key, val, &expect);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "%s: out of memory\n", cli->prog);
+		return EXIT_FATAL;
+	}
+	if (ret < 0)
+		return bad_value(cli->prog, override_opts[i].name, expect, val);
+	*(bool *)((char *)&cli->set + override_opts[i].set) = true;
+	return 0;
 }
 
 static bool is_whole_fs(const struct e4d_fs *fs, const char *path,
@@ -1427,12 +1485,14 @@ static int load_config(struct cli *cli)
 		free(c->state_dir);
 		c->state_dir = strdup(cli->ov.state_dir);
 	}
-	if (cli->set.prometheus) {
+	if (cli->set.prometheus) {	/* "none" leaves it NULL */
 		free(c->prometheus_file);
-		c->prometheus_file = strdup(cli->ov.prometheus_file);
+		c->prometheus_file = cli->ov.prometheus_file ?
+				     strdup(cli->ov.prometheus_file) : NULL;
+		if (cli->ov.prometheus_file && !c->prometheus_file)
+			return -ENOMEM;
 	}
-	if ((cli->set.state_dir && !c->state_dir) ||
-	    (cli->set.prometheus && !c->prometheus_file))
+	if (cli->set.state_dir && !c->state_dir)
 		return -ENOMEM;
 	if (!cli->threshold_set)
 		cli->popts.threshold = c->threshold;
@@ -1612,6 +1672,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "cJo:rnbaHvhVt:", longopts,
 				NULL)) != -1) {
+		status = set_override(&cli, c, optarg);
+		if (status > 0)
+			return status;
+		if (!status)
+			continue;
 		switch (c) {
 		case 'c':
 			cli.check = true;
@@ -1645,9 +1710,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TOP:
 			if (parse_count(optarg, &cli.ropts.top) < 0)
-				return usage_error(cli.prog,
-						   "--top: not a count: '%s'",
-						   optarg);
+				return bad_value(cli.prog, "top",
+						 "a count", optarg);
 			break;
 		case OPT_SORT:
 			if (!e4d_report_columns_ok(optarg, &bad, &badlen) ||
@@ -1666,20 +1730,19 @@ int main(int argc, char **argv)
 			if (errno || end == optarg || *end ||
 			    cli.popts.threshold < 0 ||
 			    cli.popts.threshold > 100)
-				return usage_error(cli.prog, "--threshold: not "
-						   "a score 0-100: '%s'",
-						   optarg);
+				return bad_value(cli.prog, "threshold",
+						 "a score 0-100", optarg);
 			cli.threshold_set = true;
 			break;
 		case OPT_MIN_SIZE:
 			if (parse_size(optarg, &cli.popts.min_size) < 0)
-				return usage_error(cli.prog, "--min-size: not "
-						   "a size: '%s'", optarg);
+				return bad_value(cli.prog, "min-size",
+						 "a size", optarg);
 			break;
 		case OPT_MIN_EXTENTS:
 			if (parse_count(optarg, &count) < 0)
-				return usage_error(cli.prog, "--min-extents: "
-						   "not a count: '%s'", optarg);
+				return bad_value(cli.prog, "min-extents",
+						 "a count", optarg);
 			cli.popts.min_extents = count;
 			break;
 		case OPT_WORST_FIRST:
@@ -1691,14 +1754,14 @@ int main(int argc, char **argv)
 		case OPT_WINDOW:
 			if (parse_size(optarg, &cli.dopts.window) < 0 ||
 			    cli.dopts.window < (1u << 20))
-				return usage_error(cli.prog, "--window: not a "
-						   "size of at least 1M: '%s'",
-						   optarg);
+				return bad_value(cli.prog, "window",
+						 "a size of at least 1M",
+						 optarg);
 			break;
 		case OPT_RESERVE:
 			if (parse_size(optarg, &cli.dopts.reserve) < 0)
-				return usage_error(cli.prog, "--reserve: not "
-						   "a size: '%s'", optarg);
+				return bad_value(cli.prog, "reserve",
+						 "a size", optarg);
 			break;
 		case OPT_NO_PREFETCH:
 			cli.dopts.no_cache_tricks = true;
@@ -1712,46 +1775,6 @@ int main(int argc, char **argv)
 		case OPT_CONFIG:
 			cli.config_path = optarg;
 			break;
-		case 't':
-			if (e4d_parse_duration(optarg, &cli.ov.time_budget))
-				return usage_error(cli.prog, "--time-budget: "
-						   "not a duration: '%s'",
-						   optarg);
-			cli.set.time_budget = true;
-			break;
-		case OPT_MAX_RATE:
-			if (e4d_parse_rate(optarg, &cli.ov.max_rate))
-				return usage_error(cli.prog, "--max-rate: not "
-						   "a rate: '%s'", optarg);
-			cli.set.max_rate = true;
-			break;
-		case OPT_MIN_AGE:
-			if (e4d_parse_duration(optarg, &cli.ov.min_age))
-				return usage_error(cli.prog, "--min-age: not "
-						   "a duration: '%s'", optarg);
-			cli.set.min_age = true;
-			break;
-		case OPT_BUSY:
-			if (e4d_parse_busy(optarg, &cli.ov.busy))
-				return usage_error(cli.prog, "--busy: not skip, "
-						   "yield or ignore: '%s'",
-						   optarg);
-			cli.set.busy = true;
-			break;
-		case OPT_STATE_DIR:
-			if (optarg[0] != '/')
-				return usage_error(cli.prog, "--state-dir: not "
-						   "an absolute path: '%s'",
-						   optarg);
-			free(cli.ov.state_dir);
-			cli.ov.state_dir = strdup(optarg);
-			cli.set.state_dir = true;
-			break;
-		case OPT_PROMETHEUS:
-			free(cli.ov.prometheus_file);
-			cli.ov.prometheus_file = strdup(optarg);
-			cli.set.prometheus = true;
-			break;
 		case OPT_NONROT:
 			cli.set.nonrot = true;
 			break;
@@ -1763,16 +1786,16 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "stderr"))
 				cli.log = LOGTO_STDERR;
 			else
-				return usage_error(cli.prog, "--log: not auto, "
-						   "syslog or stderr: '%s'",
-						   optarg);
+				return bad_value(cli.prog, "log",
+						 "auto, syslog or stderr",
+						 optarg);
 			break;
 		case OPT_CHUNK:
 			if (parse_size(optarg, &cli.chunk) < 0 ||
 			    cli.chunk < (64u << 10))
-				return usage_error(cli.prog, "--chunk: not a "
-						   "size of at least 64K: '%s'",
-						   optarg);
+				return bad_value(cli.prog, "chunk",
+						 "a size of at least 64K",
+						 optarg);
 			break;
 		case 'H':
 			e4d_report_list_columns(stdout);

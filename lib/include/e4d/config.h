@@ -71,6 +71,20 @@ int e4d_config_parse(const struct e4d_ctx *ctx, const char *text,
 		     const char *name, struct e4d_config *cfg);
 
 /**
+ * e4d_config_set() - apply one setting, named by its configuration key
+ * @cfg: initialised configuration, updated in place
+ * @key: a key of the configuration file ("time-budget", "busy", ...)
+ * @value: its value, as the file would give it
+ * @expect: with -EINVAL, set to what the value should look like
+ *
+ * For the command-line options that override the file.
+ *
+ * Return: 0, -EINVAL (bad value), -ENOENT (no such key) or -ENOMEM.
+ */
+int e4d_config_set(struct e4d_config *cfg, const char *key,
+		   const char *value, const char **expect);
+
+/**
  * e4d_config_load() - read and parse a configuration file
  * @ctx: library context
  * @path: file to read
