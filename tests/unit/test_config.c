@@ -211,6 +211,42 @@ static void test_value_parsers(void **state)
 	assert_string_equal(e4d_busy_name(E4D_BUSY_YIELD), "yield");
 }
 
+/* one setting by its key, as the command-line overrides use it */
+static void test_set_one(void **state)
+{
+	struct e4d_config cfg;
+	const char *expect = NULL;
+
+	(void)state;
+	assert_int_equal(e4d_config_init(&cfg), 0);
+	assert_int_equal(e4d_config_set(&cfg, "time-budget", "90m", &expect),
+			 0);
+	assert_int_equal(cfg.time_budget, 5400);
+	assert_int_equal(e4d_config_set(&cfg, "busy", "yield", &expect), 0);
+	assert_int_equal(cfg.busy, E4D_BUSY_YIELD);
+	assert_int_equal(e4d_config_set(&cfg, "prometheus-file", "/x/y.prom",
+					&expect), 0);
+	assert_string_equal(cfg.prometheus_file, "/x/y.prom");
+	assert_int_equal(e4d_config_set(&cfg, "prometheus-file", "none",
+					&expect), 0);
+	assert_null(cfg.prometheus_file);
+	assert_null(expect);
+	/* bad values say what was expected, and change nothing */
+	assert_int_equal(e4d_config_set(&cfg, "max-rate", "fast", &expect),
+			 -EINVAL);
+	assert_non_null(strstr(expect, "MiB/s"));
+	assert_int_equal(cfg.max_rate, 50ull << 20);
+	expect = NULL;
+	assert_int_equal(e4d_config_set(&cfg, "state-dir", "", &expect),
+			 -EINVAL);
+	assert_string_equal(expect, "an absolute path");
+	assert_int_equal(e4d_config_set(&cfg, "prometheus-file", "/x/y.txt",
+					&expect), -EINVAL);
+	assert_int_equal(e4d_config_set(&cfg, "no-such-key", "1", &expect),
+			 -ENOENT);
+	e4d_config_free(&cfg);
+}
+
 static void test_load(void **state)
 {
 	char dir[] = "/tmp/e4d-cfg.XXXXXX", path[64];
@@ -273,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duplicates_and_all_errors),
 		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_set_one),
 		cmocka_unit_test(test_load),
 	};
 
