@@ -15,7 +15,8 @@
 # the same file (target <= 1.5), extents after (<= e4defrag's), cold
 # sequential O_DIRECT read of the result vs a copy of it preallocated on
 # the same image afterwards (>= 95%; the two files are read in alternation,
-# best of five each), and the file's pages left in the page cache.
+# each after a fresh mount, best of five each), and the pages left in the
+# page cache.
 # BENCH_BASE=FILE keeps the fragmented image in FILE and reuses it.
 set -u
 export LC_ALL=C
@@ -61,22 +62,28 @@ attach() {
 	mount -t ext4 "$l" "$tmp/$1" || exit 1
 	mnts+=("$tmp/$1")
 }
-# read_mbs FILE: one sequential O_DIRECT read of FILE, in MB/s
+# read_mbs MNT FILE: one sequential O_DIRECT read of FILE on MNT, in MB/s,
+# right after a fresh mount (nothing of it cached, extent-tree blocks
+# included)
 read_mbs() {
-	dd if="$1" of=/dev/null bs=1M iflag=direct 2>&1 |
+	local dev
+
+	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
+		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
+	dd if="$1/$2" of=/dev/null bs=1M iflag=direct 2>&1 |
 		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
-		awk -v b="$(stat -c %s "$1")" '{ printf "%.0f", b / $1 / 1e6 }'
+		awk -v b="$(stat -c %s "$1/$2")" '{ printf "%.0f", b / $1 / 1e6 }'
 }
-# read_pair A B: "rateA rateB", the best of five reads of each, in
-# alternation (A B A B ...), so that both see the same state of the disk
-# (back-to-back reads of one file vary by up to 40% here)
+# read_pair MNT_A A MNT_B B: "rateA rateB", the best of five reads of each,
+# in alternation (A B A B ...), so that both see the same state of the
+# disk (back-to-back reads of one file vary by up to 40% here)
 read_pair() {
 	local i r a=0 b=0
 
 	for i in 1 2 3 4 5; do
-		r=$(read_mbs "$1")
+		r=$(read_mbs "$1" "$2")
 		[ "${r:-0}" -gt "$a" ] && a=$r
-		r=$(read_mbs "$2")
+		r=$(read_mbs "$3" "$4")
 		[ "${r:-0}" -gt "$b" ] && b=$r
 	done
 	echo "$a $b"
@@ -217,9 +224,9 @@ rm "$tmp/new/spacer" && sync
 fallocate -l "$(stat -c %s "$tmp/new/big")" "$tmp/new/big.pristine" &&
 	dd if="$tmp/new/big" of="$tmp/new/big.pristine" bs=1M conv=notrunc \
 		iflag=direct oflag=direct status=none && sync
-read -r new_read pristine_read <<<"$(read_pair "$tmp/new/big" \
-	"$tmp/new/big.pristine")"
-read -r old_read frag_read <<<"$(read_pair "$tmp/old/big" "$tmp/cp/big")"
+read -r new_read pristine_read <<<"$(read_pair "$tmp/new" big "$tmp/new" \
+	big.pristine)"
+read -r old_read frag_read <<<"$(read_pair "$tmp/old" big "$tmp/cp" big)"
 
 printf '\n%-44s %12s %12s\n' "" e4defrag e4defrag2
 printf '%-44s %12.1f %12.1f\n' "1 GiB file, $big0 extents: seconds" \
