@@ -2,7 +2,6 @@
 /*
  * ahead.c - read the next file of a run while the current one moves.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +25,7 @@ static void *ahead_main(void *arg)
 	struct stat st;
 	uint64_t end;
 
-	a->fd = open(a->c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		     O_NOCTTY | O_CLOEXEC | O_NOATIME);
-	if (a->fd < 0 && errno == EPERM)
-		a->fd = open(a->c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-			     O_NOCTTY | O_CLOEXEC);
-	if (a->fd < 0)
-		return NULL;
-	if (ops->fstat(a->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_dev != a->fs->devno || st.st_ino != a->c->ino)
+	if (e4d_fs_open_cand(a->ctx, a->fs, a->c, O_RDONLY, &a->fd, &st))
 		return NULL;
 	if (e4d_fiemap_read(a->ctx, a->fd, bs, 0, &el) < 0)
 		goto out;
@@ -74,30 +65,33 @@ static void ahead_join(struct e4d_ahead *a)
 	a->running = false;
 }
 
-uint64_t e4d_ahead_for(struct e4d_ahead *a, const struct e4d_cand *c,
-		       int fd)
+uint64_t e4d_ahead_for(struct e4d_ahead *a, const struct e4d_fs *fs,
+		       const struct e4d_cand *c)
 {
-	struct stat s1, s2;
-
-	if (!a || a->c != c)
+	if (!a || a->c != c || a->fs->devno != fs->devno)
 		return 0;
 	ahead_join(a);
-	if (!a->blocks || a->ctx->ops->fstat(fd, &s1) < 0 ||
-	    a->ctx->ops->fstat(a->fd, &s2) < 0 || s1.st_dev != s2.st_dev ||
-	    s1.st_ino != s2.st_ino)
-		return 0;
 	return a->blocks;
+}
+
+void e4d_ahead_dropped(struct e4d_ahead *a, const struct e4d_cand *c,
+		       uint64_t end)
+{
+	if (a && a->c == c && end > a->dropped)
+		a->dropped = end;
 }
 
 void e4d_ahead_end(struct e4d_ahead *a)
 {
+	unsigned int bs;
+
 	ahead_join(a);
 	if (a->fd >= 0) {
-		if (a->blocks)
-			a->ctx->ops->fadvise(a->fd, 0,
-					     (off_t)a->blocks *
-					     a->fs->geom.blocksize,
-					     POSIX_FADV_DONTNEED);
+		bs = a->fs->geom.blocksize;
+		if (a->dropped < a->blocks)	/* not moved, or not all */
+			a->ctx->ops->fadvise(a->fd, (off_t)a->dropped * bs,
+					     (off_t)(a->blocks - a->dropped) *
+					     bs, POSIX_FADV_DONTNEED);
 		close(a->fd);
 	}
 	memset(a, 0, sizeof(*a));

@@ -40,6 +40,7 @@ struct job {
 	struct e4d_extents del;	/* the donor */
 	struct e4d_extents best;	/* the best donor so far */
 	uint64_t ours_below;	/* blocks read ahead for us (e4d/ahead.h) */
+	uint64_t dropped_below;	/* [0, n): the moves dropped their pages */
 };
 
 static enum e4d_skip skip_of_open_error(int err)
@@ -151,24 +152,18 @@ out_check:
 /* Reopen read-write and make sure it is still the file scanned. */
 static int reopen(struct job *j)
 {
-	int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 	unsigned int fl = 0;
 	struct stat st;
 	int ret;
 
-	j->fd = open(j->c->path, flags | O_NOATIME);
-	if (j->fd < 0 && errno == EPERM)
-		j->fd = open(j->c->path, flags);
-	if (j->fd < 0) {
-		ret = -errno;
+	ret = e4d_fs_open_cand(j->ctx, j->fs, j->c, O_RDWR, &j->fd, &st);
+	if (ret < 0 && j->fd < 0) {
 		j->res->skip = skip_of_open_error(ret);
 		return j->res->skip ? 1 : fail(j, ret, "open") - 1;
 	}
-	ret = j->ctx->ops->fstat(j->fd, &st);
 	if (ret < 0)
 		return fail(j, ret, "fstat") - 1;
-	if (!S_ISREG(st.st_mode) || st.st_dev != j->fs->devno ||
-	    st.st_ino != j->c->ino || !st.st_nlink) {
+	if (ret || !st.st_nlink) {
 		j->res->skip = E4D_SKIP_CHANGED;
 		return 1;
 	}
@@ -376,6 +371,10 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 		return 0;
 	ret = e4d_move_window(j->ctx, j->fd, dfd, &j->el, &j->del, s, t, mo,
 			      &j->res->mv);
+	/* a window moved to its end dropped the pages read for it */
+	if (!mo->no_cache_tricks && s <= j->dropped_below &&
+	    (!ret || ret == -EBUSY || ret == -EAGAIN))
+		j->dropped_below = t;
 	if (j->res->mv.moved > before)
 		j->res->windows_moved++;
 	if (ret == E4D_MOVE_STOPPED) {
@@ -509,8 +508,9 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		goto out_close;
 	}
 	warm_allocator(&j);
-	j.ours_below = e4d_ahead_for(o->ahead, c, j.fd);
+	j.ours_below = e4d_ahead_for(o->ahead, fs, c);
 	run_windows(&j);
+	e4d_ahead_dropped(o->ahead, c, j.dropped_below);
 	res->bytes = res->mv.moved * j.bs;
 	if (!ctx->ops->fstat(j.fd, &st))
 		measure(&j, &res->ext_after, NULL, st.st_size);

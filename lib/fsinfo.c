@@ -19,6 +19,8 @@
 
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
+#include "e4d/plan.h"
+#include "e4d/sys.h"
 
 struct range {
 	uint64_t start, end;
@@ -367,6 +369,25 @@ void e4d_fs_close(struct e4d_fs *fs)
 bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b)
 {
 	return a->devno == b->devno;
+}
+
+int e4d_fs_open_cand(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		     const struct e4d_cand *c, int access, int *fd,
+		     struct stat *st)
+{
+	int flags = access | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int ret;
+
+	*fd = open(c->path, flags | O_NOATIME);
+	if (*fd < 0 && errno == EPERM)	/* O_NOATIME: owner or CAP_FOWNER */
+		*fd = open(c->path, flags);
+	if (*fd < 0)
+		return -errno;
+	ret = ctx->ops->fstat(*fd, st);
+	if (ret < 0)
+		return ret;
+	return S_ISREG(st->st_mode) && st->st_dev == fs->devno &&
+	       st->st_ino == c->ino ? 0 : 1;
 }
 
 int e4d_fs_warm_allocator(const struct e4d_ctx *ctx, const struct e4d_fs *fs)

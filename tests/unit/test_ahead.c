@@ -132,38 +132,60 @@ static int reset(void **state)
 /* nothing cached: the whole file is read, and dropped at the end */
 static void test_reads_uncached(void **state)
 {
+	struct e4d_fs fs2 = { .devno = 8, .geom = { .blocksize = BS } };
 	struct e4d_ahead a;
-	int fd = open("/dev/null", O_RDONLY);
 
 	F.size = 64 * BS - 100;		/* the tail block is read too */
 	e4d_ahead_start(&a, &ctx, &fs, &cand, 1);
-	assert_int_equal(e4d_ahead_for(&a, &cand, fd), 64);
+	assert_int_equal(e4d_ahead_for(&a, &fs, &cand), 64);
 	assert_int_equal(F.read_bytes, 64 * BS);
 	assert_int_equal(a.bytes, 64 * BS);
 	assert_int_equal(F.ndrops, 0);
-	/* another candidate (or none) gets nothing */
-	assert_int_equal(e4d_ahead_for(&a, &other, fd), 0);
-	assert_int_equal(e4d_ahead_for(NULL, &cand, fd), 0);
+	/* another candidate (or none), or another filesystem, gets nothing */
+	assert_int_equal(e4d_ahead_for(&a, &fs, &other), 0);
+	assert_int_equal(e4d_ahead_for(NULL, &fs, &cand), 0);
+	assert_int_equal(e4d_ahead_for(&a, &fs2, &cand), 0);
+	/* what the move of another candidate dropped is not this one's */
+	e4d_ahead_dropped(&a, &other, 64);
+	e4d_ahead_dropped(NULL, &cand, 64);
 	e4d_ahead_end(&a);
 	assert_int_equal(F.ndrops, 1);
 	assert_int_equal(F.drop_off[0], 0);
 	assert_int_equal(F.drop_len[0], 64 * BS);
 	assert_int_equal(a.fd, -1);
-	close(fd);
+}
+
+/* the move dropped the pages: not again; dropped in part: the rest */
+static void test_moved_not_dropped_again(void **state)
+{
+	struct e4d_ahead a;
+
+	e4d_ahead_start(&a, &ctx, &fs, &cand, 1);
+	assert_int_equal(e4d_ahead_for(&a, &fs, &cand), 64);
+	e4d_ahead_dropped(&a, &cand, 64);
+	e4d_ahead_end(&a);
+	assert_int_equal(F.ndrops, 0);
+	assert_int_equal(a.fd, -1);
+
+	e4d_ahead_start(&a, &ctx, &fs, &cand, 1);
+	assert_int_equal(e4d_ahead_for(&a, &fs, &cand), 64);
+	e4d_ahead_dropped(&a, &cand, 16);	/* its first window only */
+	e4d_ahead_end(&a);
+	assert_int_equal(F.ndrops, 1);
+	assert_int_equal(F.drop_off[0], 16 * BS);
+	assert_int_equal(F.drop_len[0], 48 * BS);
 }
 
 /* the file is left alone: nothing read, nothing dropped */
 static void expect_untouched(void)
 {
 	struct e4d_ahead a;
-	int fd = open("/dev/null", O_RDONLY);
 
 	e4d_ahead_start(&a, &ctx, &fs, &cand, 1);
-	assert_int_equal(e4d_ahead_for(&a, &cand, fd), 0);
+	assert_int_equal(e4d_ahead_for(&a, &fs, &cand), 0);
 	assert_int_equal(F.nreads, 0);
 	e4d_ahead_end(&a);
 	assert_int_equal(F.ndrops, 0);
-	close(fd);
 }
 
 /* one page cached by an application */
@@ -184,14 +206,12 @@ static void test_other_inode(void **state)
 static void test_first_batch_only(void **state)
 {
 	struct e4d_ahead a;
-	int fd = open("/dev/null", O_RDONLY);
 
 	F.size = (off_t)3 * E4D_MOVE_CHUNK * BS;
 	e4d_ahead_start(&a, &ctx, &fs, &cand, 4);
-	assert_int_equal(e4d_ahead_for(&a, &cand, fd), E4D_MOVE_CHUNK);
+	assert_int_equal(e4d_ahead_for(&a, &fs, &cand), E4D_MOVE_CHUNK);
 	assert_int_equal(F.read_bytes, (uint64_t)E4D_MOVE_CHUNK * BS);
 	e4d_ahead_end(&a);
-	close(fd);
 }
 
 /*
@@ -242,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_reads_uncached, reset),
+		cmocka_unit_test_setup(test_moved_not_dropped_again, reset),
 		cmocka_unit_test_setup(test_leaves_cached_alone, reset),
 		cmocka_unit_test_setup(test_other_inode, reset),
 		cmocka_unit_test_setup(test_first_batch_only, reset),

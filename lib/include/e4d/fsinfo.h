@@ -13,7 +13,9 @@
 
 #include "e4d/score.h"
 
+struct e4d_cand;
 struct e4d_ctx;
+struct stat;
 struct struct_ext2_filsys;
 
 struct e4d_fs {
@@ -63,6 +65,27 @@ void e4d_fs_close(struct e4d_fs *fs);
  * Return: true when both name the same device number.
  */
 bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b);
+
+/**
+ * e4d_fs_open_cand() - open a scanned file again by its path, and check
+ * that the path still names the inode scanned
+ * @ctx: library context (ops->fstat)
+ * @fs: the file's filesystem
+ * @c: the candidate: path and inode number
+ * @access: O_RDONLY or O_RDWR; the file is opened with O_NOATIME where
+ *          the caller may (else without), never following a symlink,
+ *          never blocking, close-on-exec
+ * @fd: out: the file, or -1 when open() failed; left open in every
+ *      other case, for the caller to close
+ * @st: out: its status, when it could be read
+ *
+ * Return: 0 when it is the regular file scanned (same device and inode
+ * number); 1 when it is not; or a negative errno, from open() when @fd is
+ * -1, else from fstat.
+ */
+int e4d_fs_open_cand(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		     const struct e4d_cand *c, int access, int *fd,
+		     struct stat *st);
 
 /**
  * e4d_fs_warm_allocator() - have the kernel index every group's free space

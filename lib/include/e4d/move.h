@@ -74,7 +74,10 @@ struct e4d_move_stats {
  * set, or a negative errno (-ENOSPC, ...); blocks moved before an error
  * stay moved and are counted in @st. A chunk still busy after the retries
  * (each after an fsync and a growing nap) is left as it is and the next
- * one tried; -EBUSY is then returned at the end.
+ * one tried; -EBUSY is then returned at the end. With the cache tricks,
+ * a window that returns 0, -EBUSY or -EAGAIN has dropped the pages of
+ * the file's data it read and those below @o->ours_below (the last
+ * batch's drop may be left to the next window of any file, or to exit).
  */
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 		    const struct e4d_extents *orig,
