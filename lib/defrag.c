@@ -434,6 +434,7 @@ static void run_windows(struct job *j)
 		.chunk = j->o->chunk,
 		.no_cache_tricks = j->o->no_cache_tricks,
 		.ours_below = j->ours_below,
+		.pend = j->o->run ? &j->o->run->pend : NULL,
 		.stop = &j->halt,
 		.progress = chunk_done,
 		.progress_arg = j,
@@ -463,14 +464,15 @@ static void run_windows(struct job *j)
 	}
 }
 
-/* Once per filesystem per process, before its first donor. */
+/* Once per filesystem per run, before its first donor. */
 static void warm_allocator(struct job *j)
 {
-	static dev_t warmed;
+	struct e4d_defrag_run *run = j->o->run;
 
-	if (warmed == j->fs->devno || !j->fs->devno)
+	if (!j->fs->devno || (run && run->warmed == j->fs->devno))
 		return;
-	warmed = j->fs->devno;
+	if (run)
+		run->warmed = j->fs->devno;
 	e4d_fs_warm_allocator(j->ctx, j->fs);
 }
 
@@ -529,4 +531,12 @@ out_close:
 	e4d_extents_free(&j.best);
 	free(j.dir);
 	return 0;
+}
+
+void e4d_defrag_run_end(struct e4d_defrag_run *run)
+{
+	if (!run)
+		return;
+	e4d_move_pend_flush(&run->pend);
+	memset(run, 0, sizeof(*run));
 }

@@ -344,52 +344,44 @@ out:
  * The last batch of a window that held none of the application's pages:
  * its writeback was started; waiting for it and dropping the pages are
  * left to the next window of any file (after its first batch), or to
- * exit, so that the write overlaps the next file's reading and moving.
+ * e4d_move_pend_flush() at the end of the run, so that the write overlaps
+ * the next file's reading and moving.
  */
-static struct {
-	const struct e4d_sys_ops *ops;
-	int fd;			/* a duplicate of the file's, or -1 */
-	off_t off, len;
-} pend = { .fd = -1 };
-
-static void flush_pending(void)
+void e4d_move_pend_flush(struct e4d_move_pend *p)
 {
-	if (pend.fd < 0)
+	if (!p || !p->ops)
 		return;
-	pend.ops->sync_range(pend.fd, pend.off, pend.len);
-	pend.ops->fadvise(pend.fd, pend.off, pend.len, POSIX_FADV_DONTNEED);
-	close(pend.fd);
-	pend.fd = -1;
+	p->ops->sync_range(p->fd, p->off, p->len);
+	p->ops->fadvise(p->fd, p->off, p->len, POSIX_FADV_DONTNEED);
+	close(p->fd);
+	p->ops = NULL;
 }
 
-/* Leave [s, t) to flush_pending(); false: drop it now instead. */
+/* Leave [s, t) to e4d_move_pend_flush(); false: drop it now instead. */
 static bool defer_drop(struct window *w, uint64_t s, uint64_t t)
 {
-	static bool at_exit;
+	struct e4d_move_pend *p = w->o->pend;
 	off_t base = (off_t)w->start * w->bs;
 	off_t from = (off_t)s * w->bs, to = (off_t)t * w->bs;
 	size_t i, pe;
 	int fd;
 
+	if (!p)
+		return false;
 	if (w->resident) {
 		pe = (to - base + w->psz - 1) / w->psz;
 		for (i = (from - base) / w->psz; i < pe && i < w->npages; i++)
 			if (w->resident[i] & 1)
 				return false;
 	}
-	if (!at_exit) {
-		if (atexit(flush_pending))
-			return false;
-		at_exit = true;
-	}
-	flush_pending();
+	e4d_move_pend_flush(p);
 	fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
-	pend.ops = w->ctx->ops;
-	pend.fd = fd;
-	pend.off = from;
-	pend.len = to - from;
+	p->ops = w->ctx->ops;
+	p->fd = fd;
+	p->off = from;
+	p->len = to - from;
 	w->st->dropped += to - from;
 	return true;
 }
@@ -528,7 +520,7 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 		ret = move_batch(w, c, i, k, &busy);
 		reader_join(&rd);
 		if (!i)
-			flush_pending();	/* the previous window's */
+			e4d_move_pend_flush(o->pend);	/* the previous window's */
 		if (async) {
 			w->ctx->ops->start_writeback(w->fd,
 				(off_t)c[i].s * w->bs,
@@ -542,7 +534,7 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 			drop_ours(w, c[i].s, c[k - 1].s + c[k - 1].n);
 		}
 	}
-	flush_pending();	/* when there was no batch */
+	e4d_move_pend_flush(o->pend);	/* when there was no batch */
 	if (pt > ps && !defer_drop(w, ps, pt))
 		drop_ours(w, ps, pt);
 	free(c);

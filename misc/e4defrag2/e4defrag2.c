@@ -151,6 +151,7 @@ struct run {
 	struct e4d_fs_summary sum;	/* background: of the current scan */
 	struct e4d_inoset done;	/* inodes handled (hard links once) */
 	dev_t done_dev;
+	struct e4d_defrag_run dr;	/* the library's, from file to file */
 	/* progress */
 	bool tty;
 	unsigned int bs;
@@ -1376,6 +1377,9 @@ static void run_free(struct run *r)
 {
 	size_t i;
 
+	e4d_defrag_run_end(&r->dr);	/* the last file's writeback */
+	if (r->cli)
+		r->cli->dopts.run = NULL;
 	for (i = 0; i < r->nfiles; i++)
 		free(r->files[i].path);
 	free(r->files);
@@ -1392,6 +1396,7 @@ static void run_start(struct run *r, struct cli *cli)
 {
 	r->cli = cli;
 	clock_gettime(CLOCK_MONOTONIC, &r->last);
+	cli->dopts.run = &r->dr;
 	cli->dopts.stop = &stop_requested;
 	cli->dopts.progress = on_progress;
 	cli->dopts.progress_arg = r;

@@ -487,6 +487,64 @@ static void test_drop_only_ours(void **state)
 	e4d_extents_free(&d);
 }
 
+static int f_start_writeback(int fd, off_t off, off_t len)
+{
+	return 0;
+}
+
+/*
+ * With writeback started per batch, a window's last drop is left in the
+ * run's pend: done by the next window after its first batch, or by
+ * e4d_move_pend_flush(); without a pend, at once.
+ */
+static void test_drop_left_to_next(void **state)
+{
+	struct e4d_sys_ops wops = fops;
+	struct e4d_ctx wctx = { .ops = &wops };
+	struct e4d_move_pend pend = { 0 };
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+	int fd = open("/dev/null", O_RDONLY);
+
+	assert_true(fd >= 0);
+	wops.start_writeback = f_start_writeback;
+	mo.pend = &pend;
+	one(&o, &d, 64);
+	assert_int_equal(e4d_move_window(&wctx, fd, 4, &o, &d, 0, 64, &mo,
+					 &st), 0);
+	assert_int_equal(F.ndrops, 0);
+	assert_non_null(pend.ops);
+	assert_int_equal(pend.off, 0);
+	assert_int_equal(pend.len, 64 * 4096);
+	assert_int_equal(st.dropped, 64 * 4096);
+	/* the next window: the previous drop after its first batch */
+	assert_int_equal(e4d_move_window(&wctx, fd, 4, &o, &d, 32, 64, &mo,
+					 &st), 0);
+	assert_int_equal(F.ndrops, 1);
+	assert_int_equal(F.drop_off[0], 0);
+	assert_int_equal(F.drop_len[0], 64 * 4096);
+	assert_int_equal(pend.off, 32 * 4096);
+	assert_int_equal(F.syncs, 1);
+	e4d_move_pend_flush(&pend);
+	assert_null(pend.ops);
+	assert_int_equal(F.ndrops, 2);
+	assert_int_equal(F.drop_off[1], 32 * 4096);
+	assert_int_equal(F.drop_len[1], 32 * 4096);
+	assert_int_equal(F.syncs, 2);
+	e4d_move_pend_flush(&pend);	/* nothing left */
+	assert_int_equal(F.ndrops, 2);
+	/* no pend: dropped at once */
+	mo.pend = NULL;
+	assert_int_equal(e4d_move_window(&wctx, fd, 4, &o, &d, 0, 64, &mo,
+					 &st), 0);
+	assert_int_equal(F.ndrops, 3);
+	assert_int_equal(F.drop_len[2], 64 * 4096);
+	close(fd);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
 static void test_no_cache_tricks(void **state)
 {
 	struct e4d_extents o, d;
@@ -520,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stop, reset),
 		cmocka_unit_test_setup(test_holes_and_unwritten, reset),
 		cmocka_unit_test_setup(test_drop_only_ours, reset),
+		cmocka_unit_test_setup(test_drop_left_to_next, reset),
 		cmocka_unit_test_setup(test_no_cache_tricks, reset),
 	};
 

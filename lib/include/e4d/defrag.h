@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "e4d/move.h"
 #include "e4d/plan.h"
@@ -20,6 +21,15 @@ struct e4d_ctx;
 struct e4d_fs;
 
 #define E4D_WINDOW_DEFAULT	(1ull << 30)	/* bytes per donor */
+
+/*
+ * What a run of e4d_defrag_file() calls carries from file to file: zeroed
+ * at the start of the run, e4d_defrag_run_end() at its end.
+ */
+struct e4d_defrag_run {
+	dev_t warmed;			/* the allocator's index loaded */
+	struct e4d_move_pend pend;	/* a drop left to the next window */
+};
 
 struct e4d_defrag_opts {
 	uint64_t window;	/* bytes per donor; 0 = E4D_WINDOW_DEFAULT */
@@ -55,6 +65,10 @@ struct e4d_defrag_opts {
 	 * be NULL; see e4d/ahead.h)
 	 */
 	struct e4d_ahead *ahead;
+	/* the run's state (may be NULL: the allocator's index is loaded
+	 * for every file, and no drop is left to the next file)
+	 */
+	struct e4d_defrag_run *run;
 	const volatile sig_atomic_t *stop;
 	void (*progress)(void *arg, uint64_t blocks);
 	void *progress_arg;
@@ -96,5 +110,12 @@ struct e4d_defrag_result {
 int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		    const struct e4d_cand *c, const struct e4d_defrag_opts *o,
 		    struct e4d_defrag_result *res);
+
+/**
+ * e4d_defrag_run_end() - finish what a run left for later: wait for the
+ * last writeback and drop its pages
+ * @run: the run's state (may be NULL); zeroed again
+ */
+void e4d_defrag_run_end(struct e4d_defrag_run *run);
 
 #endif

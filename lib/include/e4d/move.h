@@ -13,10 +13,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "e4d/extent.h"
 
 struct e4d_ctx;
+struct e4d_sys_ops;
 
 #define E4D_MOVE_CHUNK		32768u	/* blocks per ioctl at most */
 #define E4D_READ_SIZE		(1u << 20)	/* pre-read size */
@@ -26,6 +28,16 @@ struct e4d_ctx;
 /* e4d_move_window() results besides 0 and -errno */
 #define E4D_MOVE_EOD		1	/* no data left (truncated) */
 #define E4D_MOVE_STOPPED	2	/* *stop was set */
+
+/*
+ * A drop left for later: a window's last batch, whose writeback overlaps
+ * what comes next (e4d_move_window()). Zeroed: none.
+ */
+struct e4d_move_pend {
+	const struct e4d_sys_ops *ops;	/* NULL: none */
+	int fd;			/* a duplicate of the file's */
+	off_t off, len;
+};
 
 struct e4d_move_opts {
 	unsigned int blocksize;
@@ -38,6 +50,10 @@ struct e4d_move_opts {
 	 * of them cached before: their pages are not the application's
 	 */
 	uint64_t ours_below;
+	/* where a window's last drop waits for the next window (of any
+	 * file) or e4d_move_pend_flush(); NULL: every drop is done at once
+	 */
+	struct e4d_move_pend *pend;
 	const volatile sig_atomic_t *stop;	/* checked between calls */
 	/* called after each call with the blocks it moved */
 	void (*progress)(void *arg, uint64_t blocks);
@@ -77,7 +93,7 @@ struct e4d_move_stats {
  * one tried; -EBUSY is then returned at the end. With the cache tricks,
  * a window that returns 0, -EBUSY or -EAGAIN has dropped the pages of
  * the file's data it read and those below @o->ours_below (the last
- * batch's drop may be left to the next window of any file, or to exit).
+ * batch's drop may be left in @o->pend).
  */
 int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 		    const struct e4d_extents *orig,
@@ -119,5 +135,12 @@ uint64_t e4d_read_ahead(const struct e4d_ctx *ctx, int fd,
 
 uint64_t e4d_runs_in(const struct e4d_extents *el, uint64_t start,
 		     uint64_t end, uint64_t *blocks);
+
+/**
+ * e4d_move_pend_flush() - wait for the writeback of the drop left for
+ * later, if any, and drop its pages
+ * @p: the drop left (may be NULL); none is left after
+ */
+void e4d_move_pend_flush(struct e4d_move_pend *p);
 
 #endif
