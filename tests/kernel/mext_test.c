@@ -644,6 +644,82 @@ static void pingpong(const struct fs *f)
 	free(model);
 }
 
+/* Blocks of @fd's extent tree: i_blocks less the data (no holes). */
+static long long tree_blocks(int fd, uint64_t bs)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb))
+		return -1;
+	return (long long)(sb.st_blocks * 512 / bs) -
+	       (long long)((sb.st_size + bs - 1) / bs);
+}
+
+/*
+ * After a file of one-block extents (a tree of several levels) is moved
+ * onto a contiguous donor, in calls of uneven length as a defragmenter
+ * makes them, its extent tree must be sized for its new extent records:
+ * in the inode for up to 4, one leaf for up to a leaf's worth.
+ */
+static void compact(const struct fs *f)
+{
+	char name[64];
+	size_t size = 16 << 20;
+	uint64_t bs = f->bsize, blocks = size / bs, moved, s = seed + 11;
+	uint64_t cut[] = { 0, blocks / 7, blocks / 2 + 3, blocks };
+	long long per_leaf = (bs - 12) / 12, before, after, want, d = -1;
+	unsigned char *model = malloc(size);
+	int ofd, dfd, filler, r = 0, recs, k;
+
+	snprintf(name, sizeof(name), "%s/compact", f->tag);
+	ofd = open(path(f, "ct_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "ct_donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "ct_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!model || ofd < 0 || dfd < 0 || filler < 0) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	fill_random(&s, model, size);
+	if (write_fragmented(ofd, filler, model, size, bs) ||
+	    fallocate(dfd, 0, 0, size) || fsync(ofd) || fsync(dfd)) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	before = tree_blocks(ofd, bs);
+	for (k = 0; k < 3 && !r; k++) {
+		r = mext(ofd, dfd, cut[k], cut[k], cut[k + 1] - cut[k], &moved);
+		if (!r && moved != cut[k + 1] - cut[k])
+			r = -1;
+	}
+	fsync(ofd);
+	after = tree_blocks(ofd, bs);
+	recs = fiemap(ofd, NULL, 0);
+	if (recs <= 4)
+		want = 0;
+	else if (recs <= per_leaf)
+		want = 1;
+	else
+		want = 2 * ((recs + per_leaf - 1) / per_leaf) + 1;
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	note("%s: tree blocks %lld -> %lld for %d extent records", name,
+	     before, after, recs);
+	report(!r && d < 0 && before > 1 && after >= 0 && after <= want, name,
+	       "rc %d, data differs at %lld, tree blocks %lld -> %lld (at most %lld for %d records)",
+	       r, d, before, after, want, recs);
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (dfd >= 0)
+		close(dfd);
+	if (filler >= 0)
+		close(filler);
+	unlink(path(f, "ct_orig"));
+	unlink(path(f, "ct_donor"));
+	unlink(path(f, "ct_filler"));
+	free(model);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 static int mkfile(const char *p, size_t size, int flags)
@@ -1683,6 +1759,68 @@ static void bench_prep(int mb)
 	sync();
 }
 
+/*
+ * Cold sequential read of /mnt/a/@name, from a fresh mount (nothing of the
+ * file cached, its extent tree included), in seconds; -1 on error.
+ */
+static double bench_read(const char *name, size_t size, unsigned char *buf,
+			 size_t chunk)
+{
+	char p[64];
+	size_t off;
+	double t0, t;
+	int fd;
+
+	if (remount_a())
+		return -1;
+	drop_caches();
+	snprintf(p, sizeof(p), "/mnt/a/%s", name);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	t0 = now_s();
+	for (off = 0; off < size; off += chunk)
+		if (read_all(fd, buf, chunk, off)) {
+			close(fd);
+			return -1;
+		}
+	t = now_s() - t0;
+	close(fd);
+	return t;
+}
+
+/*
+ * The moved file against the contiguous copy cp wrote: cold sequential
+ * reads, alternated, best of 3 each (the host's disk varies from read to
+ * read; the best is the file's own speed).
+ */
+static void bench_reads(size_t size, unsigned char *buf, size_t chunk)
+{
+	double best[2] = { -1, -1 }, t;
+	const char *names[2] = { "frag", "copy" };
+	int r, i, fd;
+
+	fd = open("/mnt/a/copy", O_RDONLY);
+	if (fd >= 0) {
+		printf("MEXT BENCH copy_extents=%d\n", fiemap(fd, NULL, 0));
+		printf("MEXT BENCH copy_tree_blocks=%lld\n",
+		       tree_blocks(fd, 4096));
+		close(fd);
+	}
+	for (r = 0; r < 3; r++)
+		for (i = 0; i < 2; i++) {
+			t = bench_read(names[(r + i) % 2], size, buf, chunk);
+			if (t < 0) {
+				die("bench read");
+				return;
+			}
+			if (best[(r + i) % 2] < 0 || t < best[(r + i) % 2])
+				best[(r + i) % 2] = t;
+		}
+	printf("MEXT BENCH read_result_s=%.3f\n", best[0]);
+	printf("MEXT BENCH read_copy_s=%.3f\n", best[1]);
+}
+
 static void bench_run(int mb)
 {
 	size_t size = (size_t)mb << 20, chunk = 1 << 20, off;
@@ -1726,7 +1864,6 @@ static void bench_run(int mb)
 	printf("MEXT BENCH cp_s=%.3f\n", tcp);
 	close(ofd);
 	close(cfd);
-	unlink("/mnt/a/copy");
 
 	/* the move */
 	if (remount_a()) {
@@ -1767,7 +1904,10 @@ static void bench_run(int mb)
 	printf("MEXT BENCH extents_ondisk=%d\n", fiemap(ofd, NULL, 0));
 	d = bench_verify(ofd, size);
 	report(d < 0, "bench/data", "data differs at %lld", d);
+	printf("MEXT BENCH tree_blocks=%lld\n", tree_blocks(ofd, 4096));
 	close(ofd);
+	bench_reads(size, buf, chunk);
+	unlink("/mnt/a/copy");
 	free(buf);
 }
 
@@ -1917,6 +2057,8 @@ int main(void)
 	functional(&f1);
 	pingpong(&f4);
 	pingpong(&f1);
+	compact(&f4);
+	compact(&f1);
 	refusals();
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);

@@ -718,6 +718,293 @@ static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
 	ctx->ra_end = to;
 }
 
+/*
+ * Compaction of the original file's extent tree
+ * ----------------------------------------------
+ * A swap keeps the shape of the original file's tree: a file that had
+ * 65,536 extents in 580 leaves still has 580 leaves after the move, each
+ * holding an extent or two, and a cold read of the file has to fetch every
+ * one of them.  After a call, mext_compact() merges each node of the tree
+ * over the moved range with its siblings (same parent) while their
+ * entries fit in one block, and pulls a lone child up into the inode, so
+ * that the moved file ends with a tree sized for its new extents.
+ *
+ * The mapping of the file does not change, only where its extent records
+ * are kept, so readers of the mapping are not affected; the tree is only
+ * changed under i_data_sem, taken after the journal handle as everywhere.
+ * Each merge frees one tree block and is complete within one handle.
+ */
+
+/* Most merges under one handle and one hold of i_data_sem */
+#define MEXT_COMPACT_BATCH	32
+/* Most tree positions looked at under one hold of i_data_sem */
+#define MEXT_COMPACT_VISITS	256
+
+/* Journal blocks of a merge: two nodes, bitmap, group, inode, quota. */
+static int mext_merge_credits(struct inode *inode)
+{
+	return 5 + EXT4_MAXQUOTAS_TRANS_BLOCKS(inode->i_sb);
+}
+
+static int mext_node_access(handle_t *handle, struct inode *inode,
+			    struct ext4_ext_path *node)
+{
+	if (!node->p_bh)
+		return 0;	/* the root, in the inode */
+	return ext4_journal_get_write_access(handle, inode->i_sb, node->p_bh,
+					     EXT4_JTR_NONE);
+}
+
+static int mext_node_dirty(handle_t *handle, struct inode *inode,
+			   struct ext4_ext_path *node)
+{
+	struct ext4_extent_tail *et;
+
+	if (!node->p_bh)
+		return ext4_mark_inode_dirty(handle, inode);
+	if (ext4_has_metadata_csum(inode->i_sb)) {
+		et = find_ext4_extent_tail(node->p_hdr);
+		et->et_checksum =
+			cpu_to_le32(ext4_chksum(EXT4_SB(inode->i_sb),
+						EXT4_I(inode)->i_csum_seed,
+						node->p_hdr,
+						EXT4_EXTENT_TAIL_OFFSET(node->p_hdr)));
+	}
+	return ext4_handle_dirty_metadata(handle, inode, node->p_bh);
+}
+
+/* Join extent @b into @a if it continues it logically and physically. */
+static bool mext_join(struct ext4_extent *a, struct ext4_extent *b)
+{
+	unsigned int la = ext4_ext_get_actual_len(a);
+	unsigned int lb = ext4_ext_get_actual_len(b);
+	bool unwritten = ext4_ext_is_unwritten(a);
+
+	if (unwritten != ext4_ext_is_unwritten(b) ||
+	    le32_to_cpu(a->ee_block) + la != le32_to_cpu(b->ee_block) ||
+	    ext4_ext_pblock(a) + la != ext4_ext_pblock(b) ||
+	    la + lb > (unwritten ? EXT_UNWRITTEN_MAX_LEN : EXT_INIT_MAX_LEN))
+		return false;
+	a->ee_len = cpu_to_le16(la + lb);
+	if (unwritten)
+		ext4_ext_mark_unwritten(a);
+	return true;
+}
+
+/*
+ * Merge the right sibling of node @k (1..depth) of @path, under the same
+ * parent, into the node, and free the sibling's block.  Entries of index
+ * nodes and of leaves are all 12 bytes.  Returns 1 if merged, 0 if there
+ * is no such sibling or the entries do not fit, or a negative errno.
+ */
+static int mext_merge_right(handle_t *handle, struct inode *inode,
+			    struct ext4_ext_path *path, int k)
+{
+	const size_t esize = sizeof(struct ext4_extent);
+	struct ext4_ext_path *parent = path + k - 1, *node = path + k;
+	struct ext4_extent_header *nh = node->p_hdr, *rh;
+	struct ext4_ext_path *rpath;
+	struct ext4_extent_idx *ridx;
+	struct ext4_extent *ex;
+	unsigned int n, r;
+	ext4_fsblk_t rblk;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct ext4_extent_idx) != sizeof(*ex));
+	if (parent->p_idx >= EXT_LAST_INDEX(parent->p_hdr))
+		return 0;
+	ridx = parent->p_idx + 1;
+	rblk = ext4_idx_pblock(ridx);
+	rpath = ext4_find_extent(inode, le32_to_cpu(ridx->ei_block), NULL,
+				 EXT4_EX_NOCACHE);
+	if (IS_ERR(rpath))
+		return PTR_ERR(rpath);
+	ret = 0;
+	if (WARN_ON_ONCE(!rpath[k].p_bh || rpath[k].p_bh->b_blocknr != rblk))
+		goto out;
+	rh = rpath[k].p_hdr;
+	n = le16_to_cpu(nh->eh_entries);
+	r = le16_to_cpu(rh->eh_entries);
+	if (!n || !r || n + r > le16_to_cpu(nh->eh_max) ||
+	    nh->eh_depth != rh->eh_depth)
+		goto out;
+
+	ret = mext_node_access(handle, inode, node);
+	if (!ret)
+		ret = mext_node_access(handle, inode, parent);
+	if (ret)
+		goto out;
+	ex = EXT_FIRST_EXTENT(nh) + n;
+	memcpy(ex, EXT_FIRST_EXTENT(rh), r * esize);
+	/* in a leaf, the extents either side of the seam may be one */
+	if (!nh->eh_depth && mext_join(ex - 1, ex)) {
+		memmove(ex, ex + 1, (r - 1) * esize);
+		r--;
+	}
+	nh->eh_entries = cpu_to_le16(n + r);
+	memmove(ridx, ridx + 1,
+		(EXT_LAST_INDEX(parent->p_hdr) - ridx) * sizeof(*ridx));
+	le16_add_cpu(&parent->p_hdr->eh_entries, -1);
+	ret = mext_node_dirty(handle, inode, node);
+	if (!ret)
+		ret = mext_node_dirty(handle, inode, parent);
+	if (ret)
+		goto out;
+	ext4_free_ext_path(rpath);
+	ext4_free_blocks(handle, inode, NULL, rblk, 1,
+			 EXT4_FREE_BLOCKS_METADATA | EXT4_FREE_BLOCKS_FORGET);
+	return 1;
+out:
+	ext4_free_ext_path(rpath);
+	return ret;
+}
+
+/*
+ * Merge node @k (1..depth) of @path into its left sibling under the same
+ * parent: the node left of a moved range may have been compacted by an
+ * earlier call while this one was still full.  Returns as
+ * mext_merge_right().
+ */
+static int mext_merge_left(handle_t *handle, struct inode *inode,
+			   struct ext4_ext_path *path, int k)
+{
+	struct ext4_ext_path *lpath;
+	struct ext4_extent_idx *lidx;
+	int ret = 0;
+
+	if (path[k - 1].p_idx <= EXT_FIRST_INDEX(path[k - 1].p_hdr))
+		return 0;
+	lidx = path[k - 1].p_idx - 1;
+	lpath = ext4_find_extent(inode, le32_to_cpu(lidx->ei_block), NULL,
+				 EXT4_EX_NOCACHE);
+	if (IS_ERR(lpath))
+		return PTR_ERR(lpath);
+	if (!WARN_ON_ONCE(!lpath[k].p_bh ||
+			  lpath[k].p_bh->b_blocknr != ext4_idx_pblock(lidx)))
+		ret = mext_merge_right(handle, inode, lpath, k);
+	ext4_free_ext_path(lpath);
+	return ret;
+}
+
+/*
+ * If the root holds a single child whose entries fit in the inode, take
+ * them into the inode and free the child's block: the tree is one level
+ * less deep.  Returns 1 if done, 0 if not possible, or a negative errno.
+ */
+static int mext_pull_up(handle_t *handle, struct inode *inode,
+			struct ext4_ext_path *path)
+{
+	struct ext4_extent_header *root = path[0].p_hdr, *child;
+	unsigned int n;
+	ext4_fsblk_t blk;
+	int ret;
+
+	if (!ext_depth(inode) || le16_to_cpu(root->eh_entries) != 1)
+		return 0;
+	child = path[1].p_hdr;
+	n = le16_to_cpu(child->eh_entries);
+	if (n > le16_to_cpu(root->eh_max))
+		return 0;
+	blk = path[1].p_bh->b_blocknr;
+	memcpy(EXT_FIRST_EXTENT(root), EXT_FIRST_EXTENT(child),
+	       n * sizeof(struct ext4_extent));
+	root->eh_entries = child->eh_entries;
+	root->eh_depth = child->eh_depth;
+	ret = ext4_mark_inode_dirty(handle, inode);
+	if (ret)
+		return ret;
+	ext4_free_blocks(handle, inode, NULL, blk, 1,
+			 EXT4_FREE_BLOCKS_METADATA | EXT4_FREE_BLOCKS_FORGET);
+	return 1;
+}
+
+/* First logical block of the node right of @path's leaf, or EXT_MAX_BLOCKS */
+static ext4_lblk_t mext_next_node(struct ext4_ext_path *path, int depth)
+{
+	int k;
+
+	for (k = depth - 1; k >= 0; k--)
+		if (path[k].p_idx < EXT_LAST_INDEX(path[k].p_hdr))
+			return le32_to_cpu(path[k].p_idx[1].ei_block);
+	return EXT_MAX_BLOCKS;
+}
+
+/*
+ * One position of the walk: merge the nodes on the path to @*cur with
+ * their siblings, deepest first, then pull up; when nothing merges, go on
+ * to the next leaf.  Returns 1 after a merge, 0 after moving on, or a negative errno.
+ */
+static int mext_compact_at(handle_t *handle, struct inode *inode,
+			   ext4_lblk_t *cur)
+{
+	struct ext4_ext_path *path;
+	ext4_lblk_t next;
+	int depth, k, ret = 0;
+
+	path = ext4_find_extent(inode, *cur, NULL, EXT4_EX_NOCACHE);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	depth = ext_depth(inode);
+	for (k = depth; k >= 1 && !ret; k--) {
+		ret = mext_merge_left(handle, inode, path, k);
+		if (!ret)
+			ret = mext_merge_right(handle, inode, path, k);
+	}
+	if (!ret && depth)
+		ret = mext_pull_up(handle, inode, path);
+	if (!ret) {
+		next = mext_next_node(path, depth);
+		*cur = next > *cur ? next : EXT_MAX_BLOCKS;
+	}
+	ext4_free_ext_path(path);
+	return ret;
+}
+
+/*
+ * mext_compact() - merge the nodes of @inode's extent tree that cover
+ * [@from, @to) with their neighbours while they fit (see above).
+ * Called with i_rwsem held and nothing else.
+ */
+static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
+{
+	int unit = mext_merge_credits(inode);
+	int revoke = ext4_free_metadata_revoke_credits(inode->i_sb, 1);
+	ext4_lblk_t cur = from;
+	handle_t *handle;
+	int ret = 0, ret2, merges, visits;
+
+	while (cur < to && !ret) {
+		if (!ext_depth(inode))
+			break;	/* racy peek; nothing to merge in the inode */
+		handle = ext4_journal_start_with_revoke(inode,
+							EXT4_HT_MOVE_EXTENTS,
+							MEXT_COMPACT_BATCH * unit,
+							MEXT_COMPACT_BATCH * revoke);
+		if (IS_ERR(handle))
+			return PTR_ERR(handle);
+		down_write(&EXT4_I(inode)->i_data_sem);
+		for (merges = 0, visits = 0;
+		     cur < to && merges < MEXT_COMPACT_BATCH &&
+		     visits < MEXT_COMPACT_VISITS; visits++) {
+			if (ext4_handle_valid(handle) &&
+			    (jbd2_handle_buffer_credits(handle) < unit ||
+			     handle->h_revoke_credits < revoke))
+				break;
+			ret = mext_compact_at(handle, inode, &cur);
+			if (ret < 0)
+				break;
+			merges += ret;
+			ret = 0;
+		}
+		up_write(&EXT4_I(inode)->i_data_sem);
+		ret2 = ext4_journal_stop(handle);
+		if (!ret)
+			ret = ret2;
+		cond_resched();
+	}
+	return ret;
+}
+
 static int mext_flush(struct inode *inode, __u64 blk, __u64 len)
 {
 	loff_t start = blk << inode->i_blkbits;
@@ -741,7 +1028,8 @@ static int mext_flush(struct inode *inode, __u64 blk, __u64 len)
  * After the call the range of @o_filp holds the same data on what were the
  * donor's blocks; the donor's range holds the file's former blocks, marked
  * unwritten.  Holes in @o_filp's range are skipped; the donor must have
- * blocks wherever @o_filp has.
+ * blocks wherever @o_filp has.  @o_filp's extent tree over the range is
+ * then compacted (mext_compact()).
  *
  * Return: 0 on success or a negative errno: -EINVAL, -EPERM, -ETXTBSY,
  * -EOPNOTSUPP for a refused request (nothing done); -ENODATA if the donor
@@ -837,8 +1125,19 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 	}
 
 	if (*moved_len) {
+		int ret2;
+
 		ext4_discard_preallocations(orig);
 		ext4_discard_preallocations(donor);
+		/*
+		 * From the node left of the range: its right neighbours may
+		 * only now fit into it.  Compaction is an optimisation, so a
+		 * lack of memory is not an error of the move.
+		 */
+		ret2 = mext_compact(orig, orig_blk ? orig_blk - 1 : 0,
+				    orig_blk + *moved_len);
+		if (!ret && ret2 && ret2 != -ENOMEM)
+			ret = ret2;
 	}
 	/* Dropped last: the call is over */
 out_unlock:
