@@ -735,15 +735,31 @@ static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
  * Each merge frees one tree block and is complete within one handle.
  */
 
-/* Most merges under one handle and one hold of i_data_sem */
-#define MEXT_COMPACT_BATCH	32
+/*
+ * Most merges under one handle and one hold of i_data_sem (fewer if the
+ * journal is small): the tree of a GiB moved from 65,536 extents, 580
+ * leaves, is compacted in three handles, against the move's 128 steps.
+ */
+#define MEXT_COMPACT_BATCH	256
 /* Most tree positions looked at under one hold of i_data_sem */
-#define MEXT_COMPACT_VISITS	256
+#define MEXT_COMPACT_VISITS	1024
 
 /* Journal blocks of a merge: two nodes, bitmap, group, inode, quota. */
 static int mext_merge_credits(struct inode *inode)
 {
 	return 5 + EXT4_MAXQUOTAS_TRANS_BLOCKS(inode->i_sb);
+}
+
+/* Merges to start a compaction handle for: a batch, or what fits. */
+static int mext_compact_batch(struct inode *inode)
+{
+	journal_t *journal = EXT4_SB(inode->i_sb)->s_journal;
+	int unit = mext_merge_credits(inode);
+
+	if (!journal)
+		return MEXT_COMPACT_BATCH;
+	return clamp(journal->j_max_transaction_buffers / 4 / unit, 1,
+		     MEXT_COMPACT_BATCH);
 }
 
 static int mext_node_access(handle_t *handle, struct inode *inode,
@@ -969,6 +985,7 @@ static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
 {
 	int unit = mext_merge_credits(inode);
 	int revoke = ext4_free_metadata_revoke_credits(inode->i_sb, 1);
+	int batch = mext_compact_batch(inode);
 	ext4_lblk_t cur = from;
 	handle_t *handle;
 	int ret = 0, ret2, merges, visits;
@@ -978,13 +995,13 @@ static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
 			break;	/* racy peek; nothing to merge in the inode */
 		handle = ext4_journal_start_with_revoke(inode,
 							EXT4_HT_MOVE_EXTENTS,
-							MEXT_COMPACT_BATCH * unit,
-							MEXT_COMPACT_BATCH * revoke);
+							batch * unit,
+							batch * revoke);
 		if (IS_ERR(handle))
 			return PTR_ERR(handle);
 		down_write(&EXT4_I(inode)->i_data_sem);
 		for (merges = 0, visits = 0;
-		     cur < to && merges < MEXT_COMPACT_BATCH &&
+		     cur < to && merges < batch &&
 		     visits < MEXT_COMPACT_VISITS; visits++) {
 			if (ext4_handle_valid(handle) &&
 			    (jbd2_handle_buffer_credits(handle) < unit ||
