@@ -74,6 +74,19 @@ read_mbs() {
 		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
 		awk -v b="$(stat -c %s "$1/$2")" '{ printf "%.0f", b / $1 / 1e6 }'
 }
+# read_ios MNT FILE: the read requests the loop device completed for one
+# cold sequential O_DIRECT read of FILE (after a fresh mount): the data's,
+# plus one per extent-tree block not cached
+read_ios() {
+	local dev a b
+
+	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
+		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
+	a=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
+	dd if="$1/$2" of=/dev/null bs=1M iflag=direct status=none
+	b=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
+	echo $((b - a))
+}
 # read_pair MNT_A A MNT_B B: "rateA rateB", the best of five reads of each,
 # in alternation (A B A B ...), so that both see the same state of the
 # disk (back-to-back reads of one file vary by up to 40% here)
@@ -227,6 +240,8 @@ fallocate -l "$(stat -c %s "$tmp/new/big")" "$tmp/new/big.pristine" &&
 read -r new_read pristine_read <<<"$(read_pair "$tmp/new" big "$tmp/new" \
 	big.pristine)"
 read -r old_read frag_read <<<"$(read_pair "$tmp/old" big "$tmp/cp" big)"
+new_ios=$(read_ios "$tmp/new" big)
+pristine_ios=$(read_ios "$tmp/new" big.pristine)
 
 printf '\n%-44s %12s %12s\n' "" e4defrag e4defrag2
 printf '%-44s %12.1f %12.1f\n' "1 GiB file, $big0 extents: seconds" \
@@ -258,3 +273,5 @@ printf 'read of result / preallocated copy: %.0f%% (%s vs %s MB/s, %s vs %s exte
 	"$pristine_read" "$new_after" "$(extents "$tmp/new/big.pristine")"
 printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, preallocated copy %s\n' \
 	"$(etb "$tmp/old" /big)" "$new_etb" "$(etb "$tmp/new" /big.pristine)"
+printf 'disk requests of a cold read: result %s, preallocated copy %s\n' \
+	"$new_ios" "$pristine_ios"

@@ -736,13 +736,16 @@ static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
  */
 
 /*
- * Most merges under one handle and one hold of i_data_sem (fewer if the
- * journal is small): the tree of a GiB moved from 65,536 extents, 580
- * leaves, is compacted in three handles, against the move's 128 steps.
+ * Credits a compaction handle starts with, in worst-case merges (fewer if
+ * the journal is small).  A merge is charged only for the blocks it is
+ * the first to dirty in the transaction, and consecutive merges mostly
+ * dirty the same node, parent, bitmap and group descriptor, so a handle
+ * goes on merging while it has a worst case left: the tree of a GiB moved
+ * from 65,536 extents, 580 leaves, is compacted under one handle.
  */
 #define MEXT_COMPACT_BATCH	256
 /* Most tree positions looked at under one hold of i_data_sem */
-#define MEXT_COMPACT_VISITS	1024
+#define MEXT_COMPACT_VISITS	4096
 
 /* Journal blocks of a merge: two nodes, bitmap, group, inode, quota. */
 static int mext_merge_credits(struct inode *inode)
@@ -750,7 +753,7 @@ static int mext_merge_credits(struct inode *inode)
 	return 5 + EXT4_MAXQUOTAS_TRANS_BLOCKS(inode->i_sb);
 }
 
-/* Merges to start a compaction handle for: a batch, or what fits. */
+/* Worst-case merges to start a compaction handle for. */
 static int mext_compact_batch(struct inode *inode)
 {
 	journal_t *journal = EXT4_SB(inode->i_sb)->s_journal;
@@ -988,21 +991,24 @@ static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
 	int batch = mext_compact_batch(inode);
 	ext4_lblk_t cur = from;
 	handle_t *handle;
-	int ret = 0, ret2, merges, visits;
+	int ret = 0, ret2, visits;
 
 	while (cur < to && !ret) {
 		if (!ext_depth(inode))
 			break;	/* racy peek; nothing to merge in the inode */
+		/*
+		 * Every merge revokes its freed block, but a journal block
+		 * holds hundreds of revoke records: reserve plenty.
+		 */
 		handle = ext4_journal_start_with_revoke(inode,
 							EXT4_HT_MOVE_EXTENTS,
 							batch * unit,
-							batch * revoke);
+							4 * batch * revoke);
 		if (IS_ERR(handle))
 			return PTR_ERR(handle);
 		down_write(&EXT4_I(inode)->i_data_sem);
-		for (merges = 0, visits = 0;
-		     cur < to && merges < batch &&
-		     visits < MEXT_COMPACT_VISITS; visits++) {
+		for (visits = 0; cur < to && visits < MEXT_COMPACT_VISITS;
+		     visits++) {
 			if (ext4_handle_valid(handle) &&
 			    (jbd2_handle_buffer_credits(handle) < unit ||
 			     handle->h_revoke_credits < revoke))
@@ -1010,7 +1016,6 @@ static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
 			ret = mext_compact_at(handle, inode, &cur);
 			if (ret < 0)
 				break;
-			merges += ret;
 			ret = 0;
 		}
 		up_write(&EXT4_I(inode)->i_data_sem);
