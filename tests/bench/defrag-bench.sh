@@ -15,8 +15,9 @@
 # the same file (target <= 1.5), extents after (<= e4defrag's), cold
 # sequential O_DIRECT read of the result vs a copy of it preallocated on
 # the same image afterwards (>= 95%; the two files are read in alternation,
-# each after a fresh mount, best of five each), and the pages left in the
-# page cache.
+# each after a fresh mount, best of five each), the same with buffered
+# reads from a cold page cache, the disk requests of one cold O_DIRECT read
+# of each, and the pages left in the page cache.
 # BENCH_BASE=FILE keeps the fragmented image in FILE and reuses it.
 set -u
 export LC_ALL=C
@@ -62,15 +63,17 @@ attach() {
 	mount -t ext4 "$l" "$tmp/$1" || exit 1
 	mnts+=("$tmp/$1")
 }
-# read_mbs MNT FILE: one sequential O_DIRECT read of FILE on MNT, in MB/s,
-# right after a fresh mount (nothing of it cached, extent-tree blocks
-# included)
+# read_mbs MNT FILE: one sequential read of FILE on MNT, in MB/s, right
+# after a fresh mount (nothing of it cached, extent-tree blocks included):
+# O_DIRECT, or buffered (through the page cache and its readahead) with
+# READ_MODE=buffered
 read_mbs() {
-	local dev
+	local dev flag=iflag=direct
 
+	[ "${READ_MODE:-direct}" = direct ] || flag=iflag=fullblock
 	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
 		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
-	dd if="$1/$2" of=/dev/null bs=1M iflag=direct 2>&1 |
+	dd if="$1/$2" of=/dev/null bs=1M "$flag" 2>&1 |
 		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
 		awk -v b="$(stat -c %s "$1/$2")" '{ printf "%.0f", b / $1 / 1e6 }'
 }
@@ -240,6 +243,8 @@ fallocate -l "$(stat -c %s "$tmp/new/big")" "$tmp/new/big.pristine" &&
 read -r new_read pristine_read <<<"$(read_pair "$tmp/new" big "$tmp/new" \
 	big.pristine)"
 read -r old_read frag_read <<<"$(read_pair "$tmp/old" big "$tmp/cp" big)"
+read -r new_bread pristine_bread <<<"$(READ_MODE=buffered read_pair \
+	"$tmp/new" big "$tmp/new" big.pristine)"
 new_ios=$(read_ios "$tmp/new" big)
 pristine_ios=$(read_ios "$tmp/new" big.pristine)
 
@@ -271,6 +276,9 @@ printf 'e4defrag2 / cp of the same file:    %.2f (cp %.1f s; target <= 1.5)\n' \
 printf 'read of result / preallocated copy: %.0f%% (%s vs %s MB/s, %s vs %s extents; target >= 95%%)\n' \
 	"$(echo "100 * $new_read / $pristine_read" | bc -l)" "$new_read" \
 	"$pristine_read" "$new_after" "$(extents "$tmp/new/big.pristine")"
+printf 'buffered read, result / copy:       %.0f%% (%s vs %s MB/s, from a cold page cache)\n' \
+	"$(echo "100 * $new_bread / $pristine_bread" | bc -l)" "$new_bread" \
+	"$pristine_bread"
 printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, preallocated copy %s\n' \
 	"$(etb "$tmp/old" /big)" "$new_etb" "$(etb "$tmp/new" /big.pristine)"
 printf 'disk requests of a cold read: result %s, preallocated copy %s\n' \

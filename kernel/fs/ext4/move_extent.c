@@ -95,6 +95,9 @@ struct mext_ctx {
 	ext4_lblk_t	d_blk;		/* step start, donor file */
 	ext4_lblk_t	len;		/* step length, blocks */
 	ext4_lblk_t	ra_end;		/* readahead issued up to here */
+	ext4_lblk_t	c_from;		/* compaction of the call: from here */
+	ext4_lblk_t	end;		/* end of the call's range */
+	bool		compacted;	/* done by the last step (mext_step()) */
 	bool		unwritten;	/* the original range is unwritten */
 	struct mext_map	plan[2];	/* [0] original, [1] donor */
 	struct mext_map	now[2];		/* the same, looked up under locks */
@@ -564,170 +567,18 @@ static void mext_remap_folios(struct mext_ctx *ctx, ext4_lblk_t swapped)
 }
 
 /*
- * One step: see the comment at the top of the file.  Returns the number of
- * blocks moved (0 with *@err == -EAGAIN if the mapping changed since it was
- * planned).
- */
-static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
-{
-	struct inode *orig = ctx->orig, *donor = ctx->donor;
-	unsigned int bits = orig->i_blkbits;
-	ext4_lblk_t swapped = 0, hole;
-	handle_t *handle;
-	int ret;
-
-	/*
-	 * Nothing of the donor's range may stay cached: after the swap it
-	 * is backed by the original file's old blocks, marked unwritten.
-	 */
-	truncate_pagecache_range(donor, (loff_t)ctx->d_blk << bits,
-				 ((loff_t)(ctx->d_blk + ctx->len) << bits) - 1);
-
-	handle = ext4_journal_start_with_revoke(orig, EXT4_HT_MOVE_EXTENTS,
-						mext_step_credits(ctx), 4);
-	if (IS_ERR(handle)) {
-		*err = PTR_ERR(handle);
-		return 0;
-	}
-	ret = mext_lock_folios(ctx);
-	if (!ret && !ctx->unwritten)
-		ret = mext_read_folios(ctx);
-	if (ret)
-		goto out_unlock_folios;
-
-	ext4_double_down_write_data_sem(orig, donor);
-	ret = mext_lookup(orig, ctx->o_blk, ctx->len, true, &ctx->now[0],
-			  &hole);
-	if (!ret)
-		ret = mext_lookup(donor, ctx->d_blk, ctx->len, false,
-				  &ctx->now[1], &hole);
-	if (ret)
-		goto out_up_data_sem;
-	if (!mext_map_equal(&ctx->plan[0], &ctx->now[0]) ||
-	    !mext_map_equal(&ctx->plan[1], &ctx->now[1])) {
-		ret = -EAGAIN;
-		goto out_up_data_sem;
-	}
-
-	swapped = mext_swap(handle, ctx, &ret);
-	/*
-	 * Whatever was swapped, also on error, is made whole here, before
-	 * any lock is dropped: its buffers follow the blocks and the data
-	 * read from the old blocks is dirtied for the new ones.
-	 */
-	mext_remap_folios(ctx, swapped);
-	if (swapped && !ctx->unwritten) {
-		int ret2 = ext4_jbd2_inode_add_write(handle, orig,
-				(loff_t)ctx->o_blk << bits,
-				(loff_t)swapped << bits);
-		if (!ret)
-			ret = ret2;
-	}
-
-	/*
-	 * The step is complete: the mapping and the page cache agree again,
-	 * so the locks go, innermost first; a retry after -EAGAIN must drop
-	 * them all too, to take them again in order.
-	 */
-out_up_data_sem:
-	ext4_double_up_write_data_sem(orig, donor);
-out_unlock_folios:
-	mext_unlock_folios(ctx);
-	ext4_journal_stop(handle);
-	*err = ret;
-	return swapped;
-}
-
-/*
- * mext_check() - refuse what cannot be moved, before doing anything.  Called
- * with both i_rwsem held.  *@len is cut to both files' ends.
- */
-static int mext_check(struct inode *orig, struct inode *donor, __u64 o_start,
-		      __u64 d_start, __u64 *len)
-{
-	unsigned int blkbits = orig->i_blkbits;
-	__u64 mask = (PAGE_SIZE >> blkbits) - 1;
-	__u64 o_eof, d_eof;
-
-	if (ext4_should_journal_data(orig) || ext4_should_journal_data(donor)) {
-		ext4_msg(orig->i_sb, KERN_ERR,
-			 "Online defrag not supported with data journaling");
-		return -EOPNOTSUPP;
-	}
-	if (IS_ENCRYPTED(orig) || IS_ENCRYPTED(donor)) {
-		ext4_msg(orig->i_sb, KERN_ERR,
-			 "Online defrag not supported for encrypted files");
-		return -EOPNOTSUPP;
-	}
-	if (ext4_has_feature_bigalloc(orig->i_sb) || IS_DAX(orig) ||
-	    IS_DAX(donor) || IS_VERITY(orig) || IS_VERITY(donor))
-		return -EOPNOTSUPP;
-	if (donor->i_mode & (S_ISUID | S_ISGID))
-		return -EINVAL;
-	if (IS_IMMUTABLE(orig) || IS_APPEND(orig) ||
-	    IS_IMMUTABLE(donor) || IS_APPEND(donor))
-		return -EPERM;
-	if (IS_SWAPFILE(orig) || IS_SWAPFILE(donor))
-		return -ETXTBSY;
-	if (ext4_is_quota_file(orig) || ext4_is_quota_file(donor))
-		return -EOPNOTSUPP;
-	if (ext4_has_inline_data(orig) || ext4_has_inline_data(donor) ||
-	    !ext4_test_inode_flag(orig, EXT4_INODE_EXTENTS) ||
-	    !ext4_test_inode_flag(donor, EXT4_INODE_EXTENTS))
-		return -EOPNOTSUPP;
-	if (!orig->i_size || !donor->i_size)
-		return -EINVAL;
-	/* Both ranges must sit at the same offset within a page */
-	if ((o_start & mask) != (d_start & mask))
-		return -EINVAL;
-	if (o_start >= EXT_MAX_BLOCKS || d_start >= EXT_MAX_BLOCKS ||
-	    *len > EXT_MAX_BLOCKS || o_start + *len >= EXT_MAX_BLOCKS ||
-	    d_start + *len >= EXT_MAX_BLOCKS)
-		return -EINVAL;
-
-	o_eof = (i_size_read(orig) + (1 << blkbits) - 1) >> blkbits;
-	d_eof = (i_size_read(donor) + (1 << blkbits) - 1) >> blkbits;
-	*len = min(*len, o_eof > o_start ? o_eof - o_start : 0);
-	*len = min(*len, d_eof > d_start ? d_eof - d_start : 0);
-	if (!*len)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * Start reading the original file's data up to two steps ahead, so that
- * the reads of the next step overlap the work on this one.  Called with
- * only i_rwsem held: readahead takes the invalidate_lock and folio locks
- * itself.  Cached folios are skipped; for holes it just zeroes folios.
- */
-static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
-{
-	struct inode *inode = ctx->orig;
-	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
-	ext4_lblk_t step = MEXT_STEP_BYTES >> inode->i_blkbits;
-	ext4_lblk_t from = max(ctx->o_blk, ctx->ra_end);
-	ext4_lblk_t to = min_t(u64, end, (u64)ctx->o_blk + 2 * step);
-	DEFINE_READAHEAD(ractl, ctx->o_filp, &ctx->o_filp->f_ra,
-			 inode->i_mapping, from >> shift);
-
-	/* in batches of a step, not a few blocks at a time */
-	if (from >= to || (to - from < step && to != end))
-		return;
-	page_cache_ra_unbounded(&ractl,
-				((to - 1) >> shift) - (from >> shift) + 1, 0);
-	ctx->ra_end = to;
-}
-
-/*
  * Compaction of the original file's extent tree
  * ----------------------------------------------
  * A swap keeps the shape of the original file's tree: a file that had
  * 65,536 extents in 580 leaves still has 580 leaves after the move, each
  * holding an extent or two, and a cold read of the file has to fetch every
- * one of them.  After a call, mext_compact() merges each node of the tree
- * over the moved range with its siblings (same parent) while their
- * entries fit in one block, and pulls a lone child up into the inode, so
- * that the moved file ends with a tree sized for its new extents.
+ * one of them.  At the end of a call, mext_compact_walk() merges each node
+ * of the tree over the moved range with its siblings (same parent) while
+ * their entries fit in one block, and pulls a lone child up into the
+ * inode, so that the moved file ends with a tree sized for its new
+ * extents.  The walk runs in the handle of the call's last step, with its
+ * locks (mext_step()), if the handle can grow by the walk's credits, and
+ * otherwise or for what is left in handles of its own (mext_compact()).
  *
  * The mapping of the file does not change, only where its extent records
  * are kept, so readers of the mapping are not affected; the tree is only
@@ -980,44 +831,65 @@ static int mext_compact_at(handle_t *handle, struct inode *inode,
 }
 
 /*
- * mext_compact() - merge the nodes of @inode's extent tree that cover
- * [@from, @to) with their neighbours while they fit (see above).
- * Called with i_rwsem held and nothing else.
+ * mext_compact_walk() - merge the nodes of @inode's extent tree from
+ * *@cur up to @to with their neighbours while they fit (see above), under
+ * @handle and the write-locked i_data_sem, for as long as the handle has a
+ * worst case of credits left.  *@cur is where the walk stopped (@to or
+ * beyond when it is complete).
  */
-static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
+static int mext_compact_walk(handle_t *handle, struct inode *inode,
+			     ext4_lblk_t *cur, ext4_lblk_t to)
 {
 	int unit = mext_merge_credits(inode);
 	int revoke = ext4_free_metadata_revoke_credits(inode->i_sb, 1);
+	int visits, ret;
+
+	for (visits = 0; *cur < to && visits < MEXT_COMPACT_VISITS; visits++) {
+		if (ext4_handle_valid(handle) &&
+		    (jbd2_handle_buffer_credits(handle) < unit ||
+		     handle->h_revoke_credits < revoke))
+			break;
+		ret = mext_compact_at(handle, inode, cur);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The credits a walk is started with: every merge revokes its freed
+ * block, but a journal block holds hundreds of revoke records, so those
+ * are reserved plentifully.
+ */
+static int mext_compact_credits(struct inode *inode, int *revoke)
+{
 	int batch = mext_compact_batch(inode);
+
+	*revoke = 4 * batch * ext4_free_metadata_revoke_credits(inode->i_sb, 1);
+	return batch * mext_merge_credits(inode);
+}
+
+/*
+ * mext_compact() - compact @inode's extent tree from @from up to @to in
+ * handles of its own.  Called with i_rwsem held and nothing else.
+ */
+static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
+{
 	ext4_lblk_t cur = from;
 	handle_t *handle;
-	int ret = 0, ret2, visits;
+	int ret = 0, ret2, credits, revoke;
 
+	credits = mext_compact_credits(inode, &revoke);
 	while (cur < to && !ret) {
 		if (!ext_depth(inode))
 			break;	/* racy peek; nothing to merge in the inode */
-		/*
-		 * Every merge revokes its freed block, but a journal block
-		 * holds hundreds of revoke records: reserve plenty.
-		 */
 		handle = ext4_journal_start_with_revoke(inode,
 							EXT4_HT_MOVE_EXTENTS,
-							batch * unit,
-							4 * batch * revoke);
+							credits, revoke);
 		if (IS_ERR(handle))
 			return PTR_ERR(handle);
 		down_write(&EXT4_I(inode)->i_data_sem);
-		for (visits = 0; cur < to && visits < MEXT_COMPACT_VISITS;
-		     visits++) {
-			if (ext4_handle_valid(handle) &&
-			    (jbd2_handle_buffer_credits(handle) < unit ||
-			     handle->h_revoke_credits < revoke))
-				break;
-			ret = mext_compact_at(handle, inode, &cur);
-			if (ret < 0)
-				break;
-			ret = 0;
-		}
+		ret = mext_compact_walk(handle, inode, &cur, to);
 		up_write(&EXT4_I(inode)->i_data_sem);
 		ret2 = ext4_journal_stop(handle);
 		if (!ret)
@@ -1025,6 +897,176 @@ static int mext_compact(struct inode *inode, ext4_lblk_t from, ext4_lblk_t to)
 		cond_resched();
 	}
 	return ret;
+}
+
+/*
+ * One step: see the comment at the top of the file.  Returns the number of
+ * blocks moved (0 with *@err == -EAGAIN if the mapping changed since it was
+ * planned).
+ */
+static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
+{
+	struct inode *orig = ctx->orig, *donor = ctx->donor;
+	unsigned int bits = orig->i_blkbits;
+	ext4_lblk_t swapped = 0, hole;
+	handle_t *handle;
+	int ret;
+
+	/*
+	 * Nothing of the donor's range may stay cached: after the swap it
+	 * is backed by the original file's old blocks, marked unwritten.
+	 */
+	truncate_pagecache_range(donor, (loff_t)ctx->d_blk << bits,
+				 ((loff_t)(ctx->d_blk + ctx->len) << bits) - 1);
+
+	handle = ext4_journal_start_with_revoke(orig, EXT4_HT_MOVE_EXTENTS,
+						mext_step_credits(ctx), 4);
+	if (IS_ERR(handle)) {
+		*err = PTR_ERR(handle);
+		return 0;
+	}
+	ret = mext_lock_folios(ctx);
+	if (!ret && !ctx->unwritten)
+		ret = mext_read_folios(ctx);
+	if (ret)
+		goto out_unlock_folios;
+
+	ext4_double_down_write_data_sem(orig, donor);
+	ret = mext_lookup(orig, ctx->o_blk, ctx->len, true, &ctx->now[0],
+			  &hole);
+	if (!ret)
+		ret = mext_lookup(donor, ctx->d_blk, ctx->len, false,
+				  &ctx->now[1], &hole);
+	if (ret)
+		goto out_up_data_sem;
+	if (!mext_map_equal(&ctx->plan[0], &ctx->now[0]) ||
+	    !mext_map_equal(&ctx->plan[1], &ctx->now[1])) {
+		ret = -EAGAIN;
+		goto out_up_data_sem;
+	}
+
+	swapped = mext_swap(handle, ctx, &ret);
+	/*
+	 * Whatever was swapped, also on error, is made whole here, before
+	 * any lock is dropped: its buffers follow the blocks and the data
+	 * read from the old blocks is dirtied for the new ones.
+	 */
+	mext_remap_folios(ctx, swapped);
+	if (swapped && !ctx->unwritten) {
+		int ret2 = ext4_jbd2_inode_add_write(handle, orig,
+				(loff_t)ctx->o_blk << bits,
+				(loff_t)swapped << bits);
+		if (!ret)
+			ret = ret2;
+	}
+	/*
+	 * The step that ends the call compacts the tree over the whole call
+	 * under its own handle and locks, if the journal lets the handle
+	 * grow by a compaction's credits: no handle of its own for it.
+	 */
+	if (!ret && ctx->o_blk + swapped == ctx->end) {
+		ext4_lblk_t cur = ctx->c_from;
+		int credits, revoke;
+
+		credits = mext_compact_credits(orig, &revoke);
+		if (!ext4_journal_extend(handle, credits, revoke)) {
+			ret = mext_compact_walk(handle, orig, &cur, ctx->end);
+			ctx->compacted = !ret && cur >= ctx->end;
+		}
+	}
+
+	/*
+	 * The step is complete: the mapping and the page cache agree again,
+	 * so the locks go, innermost first; a retry after -EAGAIN must drop
+	 * them all too, to take them again in order.
+	 */
+out_up_data_sem:
+	ext4_double_up_write_data_sem(orig, donor);
+out_unlock_folios:
+	mext_unlock_folios(ctx);
+	ext4_journal_stop(handle);
+	*err = ret;
+	return swapped;
+}
+
+/*
+ * mext_check() - refuse what cannot be moved, before doing anything.  Called
+ * with both i_rwsem held.  *@len is cut to both files' ends.
+ */
+static int mext_check(struct inode *orig, struct inode *donor, __u64 o_start,
+		      __u64 d_start, __u64 *len)
+{
+	unsigned int blkbits = orig->i_blkbits;
+	__u64 mask = (PAGE_SIZE >> blkbits) - 1;
+	__u64 o_eof, d_eof;
+
+	if (ext4_should_journal_data(orig) || ext4_should_journal_data(donor)) {
+		ext4_msg(orig->i_sb, KERN_ERR,
+			 "Online defrag not supported with data journaling");
+		return -EOPNOTSUPP;
+	}
+	if (IS_ENCRYPTED(orig) || IS_ENCRYPTED(donor)) {
+		ext4_msg(orig->i_sb, KERN_ERR,
+			 "Online defrag not supported for encrypted files");
+		return -EOPNOTSUPP;
+	}
+	if (ext4_has_feature_bigalloc(orig->i_sb) || IS_DAX(orig) ||
+	    IS_DAX(donor) || IS_VERITY(orig) || IS_VERITY(donor))
+		return -EOPNOTSUPP;
+	if (donor->i_mode & (S_ISUID | S_ISGID))
+		return -EINVAL;
+	if (IS_IMMUTABLE(orig) || IS_APPEND(orig) ||
+	    IS_IMMUTABLE(donor) || IS_APPEND(donor))
+		return -EPERM;
+	if (IS_SWAPFILE(orig) || IS_SWAPFILE(donor))
+		return -ETXTBSY;
+	if (ext4_is_quota_file(orig) || ext4_is_quota_file(donor))
+		return -EOPNOTSUPP;
+	if (ext4_has_inline_data(orig) || ext4_has_inline_data(donor) ||
+	    !ext4_test_inode_flag(orig, EXT4_INODE_EXTENTS) ||
+	    !ext4_test_inode_flag(donor, EXT4_INODE_EXTENTS))
+		return -EOPNOTSUPP;
+	if (!orig->i_size || !donor->i_size)
+		return -EINVAL;
+	/* Both ranges must sit at the same offset within a page */
+	if ((o_start & mask) != (d_start & mask))
+		return -EINVAL;
+	if (o_start >= EXT_MAX_BLOCKS || d_start >= EXT_MAX_BLOCKS ||
+	    *len > EXT_MAX_BLOCKS || o_start + *len >= EXT_MAX_BLOCKS ||
+	    d_start + *len >= EXT_MAX_BLOCKS)
+		return -EINVAL;
+
+	o_eof = (i_size_read(orig) + (1 << blkbits) - 1) >> blkbits;
+	d_eof = (i_size_read(donor) + (1 << blkbits) - 1) >> blkbits;
+	*len = min(*len, o_eof > o_start ? o_eof - o_start : 0);
+	*len = min(*len, d_eof > d_start ? d_eof - d_start : 0);
+	if (!*len)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Start reading the original file's data up to two steps ahead, so that
+ * the reads of the next step overlap the work on this one.  Called with
+ * only i_rwsem held: readahead takes the invalidate_lock and folio locks
+ * itself.  Cached folios are skipped; for holes it just zeroes folios.
+ */
+static void mext_readahead(struct mext_ctx *ctx, ext4_lblk_t end)
+{
+	struct inode *inode = ctx->orig;
+	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
+	ext4_lblk_t step = MEXT_STEP_BYTES >> inode->i_blkbits;
+	ext4_lblk_t from = max(ctx->o_blk, ctx->ra_end);
+	ext4_lblk_t to = min_t(u64, end, (u64)ctx->o_blk + 2 * step);
+	DEFINE_READAHEAD(ractl, ctx->o_filp, &ctx->o_filp->f_ra,
+			 inode->i_mapping, from >> shift);
+
+	/* in batches of a step, not a few blocks at a time */
+	if (from >= to || (to - from < step && to != end))
+		return;
+	page_cache_ra_unbounded(&ractl,
+				((to - 1) >> shift) - (from >> shift) + 1, 0);
+	ctx->ra_end = to;
 }
 
 static int mext_flush(struct inode *inode, __u64 blk, __u64 len)
@@ -1107,6 +1149,9 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 	ctx->o_blk = orig_blk;
 	ctx->d_blk = donor_blk;
 	end = orig_blk + len;
+	ctx->end = end;
+	/* from the node left of the range: it may take what is moved */
+	ctx->c_from = orig_blk ? orig_blk - 1 : 0;
 	while (ctx->o_blk < end) {
 		ext4_lblk_t skip = 0, done = 0;
 
@@ -1152,12 +1197,15 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 		ext4_discard_preallocations(orig);
 		ext4_discard_preallocations(donor);
 		/*
-		 * From the node left of the range: its right neighbours may
-		 * only now fit into it.  Compaction is an optimisation, so a
-		 * lack of memory is not an error of the move.
+		 * What the last step did not compact (the call ended early,
+		 * in a hole, or that handle could not grow).  Compaction is
+		 * an optimisation: a lack of memory is no error of the move.
 		 */
-		ret2 = mext_compact(orig, orig_blk ? orig_blk - 1 : 0,
-				    orig_blk + *moved_len);
+		if (!ctx->compacted)
+			ret2 = mext_compact(orig, ctx->c_from,
+					    orig_blk + *moved_len);
+		else
+			ret2 = 0;
 		if (!ret && ret2 && ret2 != -ENOMEM)
 			ret = ret2;
 	}
