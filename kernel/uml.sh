@@ -479,8 +479,12 @@ try:
     rs = med([rate(x)[0] for x in S])
     ro = med([rate(x)[0] for x in O])
     print("  cold read of the moved file vs cp's contiguous copy, median:"
-          " stock %.0f%%, ours %.0f%% (target >= 95%%: %s)"
-          % (100 * rs, 100 * ro, "met" if ro >= 0.95 else "MISSED"))
+          " stock %.0f%%, ours %.0f%% (the host's disk varies up to 2x"
+          " between reads: the requests are the measure)" % (100 * rs, 100 * ro))
+    same = all(x["read_frag_ios"] == x["read_copy_ios"] and
+               x["read_frag_kib"] == x["read_copy_kib"] for x in O)
+    print("  ours: a cold read of the moved file makes the same disk requests"
+          " as one of the copy: %s" % ("yes" if same else "NO"))
     print("  extent-tree blocks of the moved file: stock %d, ours %d;"
           " of the copy (%d extents): %d"
           % (S[0]["tree_blocks"], O[0]["tree_blocks"],
