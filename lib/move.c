@@ -497,8 +497,8 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	uint64_t ps = 0, pt = 0;	/* the batch written back meanwhile */
 	struct chunk *c;
 	int ret, busy = 0;
-	bool async;
-	size_t i, k, nk, n;
+	bool async, ahead;
+	size_t i, k, nk = 0, n;
 
 	ret = plan_chunks(w, donor, max, &c, &n);
 	if (ret < 0)
@@ -513,12 +513,17 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 			reader_start(&rd, c[0].s, c[k - 1].s + c[k - 1].n);
 			reader_join(&rd);
 		}
-		if (w->tricks && k < n) {
+		/* the next batch, unless a signal already stops the run */
+		ahead = w->tricks && k < n && !(o->stop && *o->stop);
+		if (ahead) {
 			nk = batch_end(c, n, k, E4D_MOVE_CHUNK);
 			reader_start(&rd, c[k].s, c[nk - 1].s + c[nk - 1].n);
 		}
 		ret = move_batch(w, c, i, k, &busy);
 		reader_join(&rd);
+		/* stopped or failed: the next batch was read for nothing */
+		if (ret && ahead)
+			drop_ours(w, c[k].s, c[nk - 1].s + c[nk - 1].n);
 		if (!i)
 			e4d_move_pend_flush(o->pend);	/* the previous window's */
 		if (async) {

@@ -372,6 +372,23 @@ static void test_enospc(void **state)
 	assert_int_equal(F.naps, 0);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
+	/* failing in the first of two batches: the second, read meanwhile,
+	 * is dropped too
+	 */
+	reset(state);
+	one(&o, &d, 40000);
+	F.r[0] = (struct reply){ -ENOSPC, 40 };
+	F.nr = 1;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 1 << 20, &mo,
+					 &st), -ENOSPC);
+	assert_int_equal(F.read_bytes, 40000ll * 4096);
+	assert_int_equal(F.ndrops, 2);
+	assert_int_equal(F.drop_off[0], 32768ll * 4096);	/* the next */
+	assert_int_equal(F.drop_len[0], (40000ll - 32768) * 4096);
+	assert_int_equal(F.drop_off[1], 0);
+	assert_int_equal(F.drop_len[1], 32768ll * 4096);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
 }
 
 static void test_enodata_and_truncate(void **state)
@@ -421,6 +438,16 @@ static void test_stop(void **state)
 					 &st), E4D_MOVE_STOPPED);
 	assert_int_equal(F.ncalls, 1);	/* that chunk finished, no more */
 	assert_int_equal(st.moved, 32768);
+	/* the next batch was read during that call; none after the signal;
+	 * the pages of both are dropped
+	 */
+	assert_int_equal(F.read_bytes, 65536ll * 4096);
+	assert_int_equal(F.ndrops, 2);
+	assert_int_equal(F.drop_off[0], 0);
+	assert_int_equal(F.drop_len[0], 32768ll * 4096);
+	assert_int_equal(F.drop_off[1], 32768ll * 4096);
+	assert_int_equal(F.drop_len[1], 32768ll * 4096);
+	assert_int_equal(st.dropped, 65536ll * 4096);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
