@@ -63,16 +63,23 @@ attach() {
 	mount -t ext4 "$l" "$tmp/$1" || exit 1
 	mnts+=("$tmp/$1")
 }
+# remount MNT: a fresh mount of MNT (nothing of it cached); prints the device
+remount() {
+	local dev
+
+	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
+		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
+	echo "$dev"
+}
 # read_mbs MNT FILE: one sequential read of FILE on MNT, in MB/s, right
 # after a fresh mount (nothing of it cached, extent-tree blocks included):
 # O_DIRECT, or buffered (through the page cache and its readahead) with
 # READ_MODE=buffered
 read_mbs() {
-	local dev flag=iflag=direct
+	local flag=iflag=direct
 
 	[ "${READ_MODE:-direct}" = direct ] || flag=iflag=fullblock
-	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
-		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
+	remount "$1" >/dev/null
 	dd if="$1/$2" of=/dev/null bs=1M "$flag" 2>&1 |
 		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
 		awk -v b="$(stat -c %s "$1/$2")" '{ printf "%.0f", b / $1 / 1e6 }'
@@ -83,8 +90,7 @@ read_mbs() {
 read_ios() {
 	local dev a b
 
-	dev=$(findmnt -n -o SOURCE --mountpoint "$1") &&
-		umount "$1" && mount -t ext4 "$dev" "$1" || exit 1
+	dev=$(remount "$1") || exit 1
 	a=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
 	dd if="$1/$2" of=/dev/null bs=1M iflag=direct status=none
 	b=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")

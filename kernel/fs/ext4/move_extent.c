@@ -604,18 +604,6 @@ static int mext_merge_credits(struct inode *inode)
 	return 5 + EXT4_MAXQUOTAS_TRANS_BLOCKS(inode->i_sb);
 }
 
-/* Worst-case merges to start a compaction handle for. */
-static int mext_compact_batch(struct inode *inode)
-{
-	journal_t *journal = EXT4_SB(inode->i_sb)->s_journal;
-	int unit = mext_merge_credits(inode);
-
-	if (!journal)
-		return MEXT_COMPACT_BATCH;
-	return clamp(journal->j_max_transaction_buffers / 4 / unit, 1,
-		     MEXT_COMPACT_BATCH);
-}
-
 static int mext_node_access(handle_t *handle, struct inode *inode,
 			    struct ext4_ext_path *node)
 {
@@ -857,16 +845,21 @@ static int mext_compact_walk(handle_t *handle, struct inode *inode,
 }
 
 /*
- * The credits a walk is started with: every merge revokes its freed
+ * The credits a walk is started with: MEXT_COMPACT_BATCH worst-case
+ * merges, fewer if the journal is small.  Every merge revokes its freed
  * block, but a journal block holds hundreds of revoke records, so those
  * are reserved plentifully.
  */
 static int mext_compact_credits(struct inode *inode, int *revoke)
 {
-	int batch = mext_compact_batch(inode);
+	journal_t *journal = EXT4_SB(inode->i_sb)->s_journal;
+	int unit = mext_merge_credits(inode), batch = MEXT_COMPACT_BATCH;
 
+	if (journal)
+		batch = clamp(journal->j_max_transaction_buffers / 4 / unit, 1,
+			      MEXT_COMPACT_BATCH);
 	*revoke = 4 * batch * ext4_free_metadata_revoke_credits(inode->i_sb, 1);
-	return batch * mext_merge_credits(inode);
+	return batch * unit;
 }
 
 /*
@@ -969,7 +962,9 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 		int credits, revoke;
 
 		credits = mext_compact_credits(orig, &revoke);
-		if (!ext4_journal_extend(handle, credits, revoke)) {
+		if (!ext_depth(orig)) {
+			ctx->compacted = true;	/* all in the inode */
+		} else if (!ext4_journal_extend(handle, credits, revoke)) {
 			ret = mext_compact_walk(handle, orig, &cur, ctx->end);
 			ctx->compacted = !ret && cur >= ctx->end;
 		}
