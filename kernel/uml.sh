@@ -8,6 +8,9 @@
 #   kernel/uml.sh bench    also builds the stock kernel and compares them
 #   kernel/uml.sh build [ours|stock] [debug|perf]   just build
 #   kernel/uml.sh boot     boot the test kernel once more (no rebuild)
+#   kernel/uml.sh tool ours|stock IMAGE PROGRAM PATH[,PATH...]
+#                          run e4defrag2, e4defrag or cp in a guest of the
+#                          "perf" kernel (built before) on IMAGE's PATHs
 #   kernel/uml.sh clean    remove the work area
 #
 # Knobs (environment): E4D_KWORK, E4D_JOBS, E4D_SEED, E4D_STRESS_SECS,
@@ -189,6 +192,35 @@ guest() {
 	cp "$GUEST/root/mext_test" "$GUEST/root/init"
 }
 
+# guest_programs: e4defrag2 (built in the repository), e4defrag and cp in
+# the guest's /bin, with the shared libraries they load, at their paths
+guest_programs() {
+	local b l
+
+	mkdir -p "$GUEST/root/bin" "$GUEST/root/etc"
+	ln -sfn /proc/self/mounts "$GUEST/root/etc/mtab"	# e4defrag reads it
+	for b in "$REPO/misc/e4defrag2/e4defrag2" "$(command -v e4defrag)" \
+		"$(command -v cp)"; do
+		[ -x "$b" ] || die "no program $b (is e4defrag2 built?)"
+		cp "$b" "$GUEST/root/bin/"
+		for l in $(ldd "$b" | grep -o '/[^ ]*'); do
+			cp -L --parents "$l" "$GUEST/root/" ||
+				die "cannot copy $l for the guest"
+		done
+	done
+}
+
+# drop_host_cache FILE: on the host's disk, and not in the host's page
+# cache: a guest reads an image through it (UML's block driver reads the
+# image file), at memory speed rather than the disk's
+drop_host_cache() {
+	sync "$1"
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$1"
+}
+
 # mkimg NAME SIZE_MB MKFS_OPTIONS...
 mkimg() {
 	local name=$1 mb=$2
@@ -307,11 +339,7 @@ bench_reads() {
 	for i in 1 2 3; do
 		for n in frag copy; do
 			[ $((i % 2)) = 1 ] || n=$([ "$n" = frag ] && echo copy || echo frag)
-			sync "$IMG/bench.img"
-			python3 -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-os.close(fd)' "$IMG/bench.img"
+			drop_host_cache "$IMG/bench.img"
 			console=${runlog%.log}-read-$n-$i.log
 			UBDS="ubd0=$IMG/bench.img"
 			rc=0
@@ -506,6 +534,34 @@ cmd_boot() {
 	[ $nfail -eq 0 ]
 }
 
+# cmd_tool ours|stock IMAGE PROGRAM PATHS: one boot of the "perf" kernel on
+# IMAGE (as it is: no rebuild, no fsck), which runs PROGRAM on each PATH
+# (comma-separated, under the image's root) and times it; prints the
+# guest's MEXT lines and the pass/fail line.
+cmd_tool() {
+	local k=${1:-} img=${2:-} prog=${3:-} where=${4:-} console rc=0
+
+	case $k:$prog in
+	ours:* | stock:*) ;;
+	*) die "usage: $0 tool ours|stock IMAGE e4defrag2|e4defrag|cp PATHS" ;;
+	esac
+	[ -f "$img" ] || die "no image $img"
+	[ -x "$W/build-$k-perf/linux" ] ||
+		die "no $k perf kernel: run $0 build $k perf first"
+	guest
+	guest_programs
+	TIMEOUT=${E4D_TIMEOUT:-3600}
+	console=$W/console-tool-$k-$prog.log
+	drop_host_cache "$img"
+	UBDS="ubd0=$img"
+	boot "$W/build-$k-perf/linux" 2G "$console" e4d_mode=tool \
+		e4d_tool="$prog" e4d_paths="$where" e4d_seed="$SEED" || rc=$?
+	grep '^MEXT' "$console" || true
+	judge "$console" $rc
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+}
+
 # One run at a time per work area (they share the tree and the images).
 mkdir -p "$W"
 exec 9>>"$W/.lock"
@@ -519,6 +575,7 @@ check) cmd_check ;;
 bench) cmd_bench ;;
 build) deps; source_tree; build "${2:-ours}" "${3:-debug}" ;;
 boot) cmd_boot ;;
+tool) shift; cmd_tool "$@" ;;
 clean) rm -rf "$W" ;;
-*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|clean" >&2; exit 2 ;;
+*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|tool ...|clean" >&2; exit 2 ;;
 esac

@@ -5,8 +5,9 @@
  * a concurrency stress, and (e4d_mode=bench) the benchmark.
  *
  * Parameters come from the kernel command line (as environment):
- *   e4d_mode=check|bench_prep|bench  e4d_seed=N  e4d_stress=SECONDS
- *   e4d_mb=MIB
+ *   e4d_mode=check|bench_prep|bench|bench_read|tool  e4d_seed=N
+ *   e4d_stress=SECONDS  e4d_mb=MIB  e4d_file=NAME  e4d_tool=NAME
+ *   e4d_paths=P[,P...]
  * Disks (check): ubda 4 KiB blocks, ubdb 1 KiB blocks + inline_data,
  * ubdc bigalloc, ubdd encrypt+verity, ubde (mounted data=journal).
  *
@@ -43,6 +44,7 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1837,6 +1839,65 @@ static void bench_read(const char *name)
 	free(buf);
 }
 
+/*
+ * e4d_mode=tool: a user's run of a program on the image of
+ * tests/bench/uml-defrag.sh, for its numbers: @tool (e4defrag2, e4defrag
+ * or cp, from /bin of the guest's root) on each of the comma-separated
+ * @paths under the image's root, timed up to the end of the sync that puts
+ * its work on the disk. cp copies the path to PATH.copy.
+ */
+static void tool_run(const char *tool, const char *paths)
+{
+	char list[256], *p, *save = NULL, prog[64], file[300], copy[310];
+	double t0, t;
+	int st, fd;
+	pid_t pid;
+
+	snprintf(list, sizeof(list), "%s", paths);
+	snprintf(prog, sizeof(prog), "/bin/%s", tool);
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char *argv[4] = { prog, file, NULL, NULL };
+
+		snprintf(file, sizeof(file), "/mnt/a/%s", p);
+		snprintf(copy, sizeof(copy), "%s.copy", file);
+		if (!strcmp(tool, "e4defrag2")) {
+			argv[1] = "--no-progress";
+			argv[2] = file;
+		} else if (!strcmp(tool, "cp")) {
+			argv[2] = copy;
+		}
+		t0 = now_s();
+		pid = fork();
+		if (pid == 0) {
+			/* e4defrag2's summary goes to the console */
+			if (strcmp(tool, "e4defrag2")) {
+				fd = open("/dev/null", O_WRONLY);
+				if (fd >= 0)
+					dup2(fd, 1);
+			}
+			execv(prog, argv);
+			_exit(127);
+		}
+		st = -1;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid)
+			st = -1;
+		sync();
+		t = now_s() - t0;
+		report(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tool/run",
+		       "%s %s: status %#x", tool, file, st);
+		printf("MEXT BENCH tool_%s_s=%.3f\n", p, t);
+		fd = open(file, O_RDONLY);
+		if (fd >= 0) {
+			struct stat sb;
+
+			if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
+				printf("MEXT BENCH tool_%s_tree_blocks=%lld\n",
+				       p, tree_blocks(fd, 4096));
+			close(fd);
+		}
+	}
+}
+
 static void bench_run(int mb)
 {
 	size_t size = (size_t)mb << 20, chunk = 1 << 20, off;
@@ -2035,6 +2096,19 @@ int main(void)
 	seed = strtoull(env("e4d_seed", "1"), NULL, 0);
 	printf("MEXT NOTE mode %s seed %" PRIu64 "\n", mode, seed);
 
+	if (!strcmp(mode, "tool")) {
+		/* as for the bench (below): UML's GFP_ATOMIC requests */
+		if (write_str("/proc/sys/vm/min_free_kbytes", "131072\n"))
+			die("min_free_kbytes");
+		if (!mnt("/dev/ubda", "/mnt/a", NULL)) {
+			/* ext4's allocator as users have it (mnt() tunes it) */
+			small_file_alloc("/dev/ubda", false);
+			tool_run(env("e4d_tool", "e4defrag2"),
+				 env("e4d_paths", "big"));
+		}
+		umount("/mnt/a");
+		finish();
+	}
 	if (!strcmp(mode, "bench_read")) {
 		bench_read(env("e4d_file", "frag"));
 		finish();
