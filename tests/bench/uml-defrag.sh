@@ -64,7 +64,8 @@ run() {
 	copy_base run
 	# (the guest's console ends its lines with CR LF)
 	out=$("$uml" tool "$k" "$tmp/run.img" "$p" "$paths" 2>"$tmp/uml.err")
-	verdict $? "$p on $k: the guest run ($(tail -1 "$tmp/uml.err"))"
+	verdict $? "$p on $k: the guest run: $(grep -E 'FAIL|ERROR' \
+		"$tmp/uml.err" | tr '\n' ' ')"
 	out=${out//$'\r'/}
 	for t in ${paths//,/ }; do
 		secs[$k-$p-$t]+=" $(sed -n "s/^MEXT BENCH tool_${t}_s=//p" <<<"$out")"
@@ -156,7 +157,7 @@ for k in ours stock; do
 	read -r q c d <<<"${rb[$k]}"
 	read -r e f <<<"${ios[$k]}"
 	echo "host read of e4defrag2's result ($k kernel) / preallocated copy"
-	echo "  (median of ${READ_PAIRS:-7} back-to-back pairs; best MB/s; target >= 95%):"
+	echo "  (median of ${READ_PAIRS:-25} back-to-back pairs; best MB/s; target >= 95%):"
 	echo "  O_DIRECT $p% ($a vs $b MB/s), buffered $q% ($c vs $d MB/s)"
 	echo "  disk requests $e vs $f; extent-tree blocks ${etbs[$k-e4defrag2]} vs ${etbs[$k-pristine]}"
 done
