@@ -375,6 +375,17 @@ struct mcase {
 	bool read_first;	/* cache orig before moving */
 };
 
+/* Close those of a case's three descriptors that are open (>= 0). */
+static void close_open(int a, int b, int c)
+{
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
+}
+
 static void run_case(const struct fs *f, const struct mcase *c)
 {
 	char name[128];
@@ -560,12 +571,7 @@ static void run_case(const struct fs *f, const struct mcase *c)
 	}
 	report(true, name, "");
 out:
-	if (ofd >= 0)
-		close(ofd);
-	if (dfd >= 0)
-		close(dfd);
-	if (filler >= 0)
-		close(filler);
+	close_open(ofd, dfd, filler);
 	free(model);
 	free(ob);
 	free(db);
@@ -710,12 +716,7 @@ static void compact(const struct fs *f)
 	       "rc %d, data differs at %lld, tree blocks %lld -> %lld (at most %lld for %d records)",
 	       r, d, before, after, want, recs);
 out:
-	if (ofd >= 0)
-		close(ofd);
-	if (dfd >= 0)
-		close(dfd);
-	if (filler >= 0)
-		close(filler);
+	close_open(ofd, dfd, filler);
 	unlink(path(f, "ct_orig"));
 	unlink(path(f, "ct_donor"));
 	unlink(path(f, "ct_filler"));
