@@ -88,11 +88,11 @@ sync_tree() {
 		stock:[0-9]*-um-*|ours:*) patches+=("$f") ;;
 		esac
 	done
-	for f in "$HERE"/patches/*.patch; do
-		paths+=($(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$f"))
-	done
-	paths+=($(overlay_files))
-	mapfile -t paths < <(printf '%s\n' "${paths[@]}" | sort -u)
+	# every file a patch or the overlay touches, once
+	mapfile -t paths < <({
+		sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$HERE"/patches/*.patch
+		overlay_files
+	} | sort -u)
 	stage=$(mktemp -d)
 	for p in "${paths[@]}"; do
 		if [ ! -e "$ORIG/$p" ]; then	# first sight: $SRC is pristine
@@ -539,7 +539,7 @@ cmd_boot() {
 # (comma-separated, under the image's root) and times it; prints the
 # guest's MEXT lines and the pass/fail line.
 cmd_tool() {
-	local k=${1:-} img=${2:-} prog=${3:-} where=${4:-} console rc=0
+	local k=${1:-} img=${2:-} prog=${3:-} where=${4:-} console kept rc=0
 
 	case $k:$prog in
 	ours:* | stock:*) ;;
@@ -559,6 +559,13 @@ cmd_tool() {
 	grep '^MEXT' "$console" || true
 	judge "$console" $rc
 	echo "$npass passed, $nfail failed"
+	# the next run of the same kernel and program writes the same log:
+	# a failed run's console is kept under a name of its own
+	if [ $nfail -ne 0 ]; then
+		kept=${console%.log}-failed-$(date +%Y%m%d-%H%M%S).log
+		cp "$console" "$kept"
+		log "the failed run's console is kept as $kept"
+	fi
 	[ $nfail -eq 0 ]
 }
 
