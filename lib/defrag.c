@@ -19,6 +19,7 @@
 #include "e4d/fsinfo.h"
 #include "e4d/score.h"
 #include "e4d/sys.h"
+#include "e4d/tree.h"
 
 #define MIB		(1ull << 20)
 #define E4D_DONOR_TRIES	4	/* donors tried per window */
@@ -41,6 +42,8 @@ struct job {
 	struct e4d_extents best;	/* the best donor so far */
 	uint64_t ours_below;	/* blocks read ahead for us (e4d/ahead.h) */
 	uint64_t dropped_below;	/* [0, n): the moves dropped their pages */
+	uint64_t *first;	/* blocks to move alone first (e4d/tree.h) */
+	size_t nfirst;
 };
 
 static enum e4d_skip skip_of_open_error(int err)
@@ -438,6 +441,8 @@ static void run_windows(struct job *j)
 		.stop = &j->halt,
 		.progress = chunk_done,
 		.progress_arg = j,
+		.first = j->first,
+		.nfirst = j->nfirst,
 	};
 	uint64_t w = window_blocks(j), s, end;
 	struct stat st;
@@ -511,6 +516,11 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	}
 	warm_allocator(&j);
 	j.ours_below = e4d_ahead_for(o->ahead, fs, c);
+	/* after the FIEMAP above flushed delayed allocations to the tree;
+	 * without the list (no device access, no memory) the file only ends
+	 * up with more tree blocks on a stock kernel
+	 */
+	e4d_tree_first_moves(fs, c->ino, &j.first, &j.nfirst);
 	run_windows(&j);
 	e4d_ahead_dropped(o->ahead, c, j.dropped_below);
 	res->bytes = res->mv.moved * j.bs;
@@ -529,6 +539,7 @@ out_close:
 	e4d_extents_free(&j.el);
 	e4d_extents_free(&j.del);
 	e4d_extents_free(&j.best);
+	free(j.first);
 	free(j.dir);
 	return 0;
 }

@@ -58,6 +58,8 @@ struct window {
 	unsigned char *resident;	/* per page of the window, or NULL */
 	size_t npages;
 	bool tricks;		/* pre-read and drop */
+	uint64_t *done;		/* blocks of o->first moved alone, sorted */
+	size_t ndone;
 };
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -470,6 +472,91 @@ static size_t batch_end(const struct chunk *c, size_t n, size_t i,
 	return k;
 }
 
+/* Is @d inside a donor extent? */
+static bool donor_has(const struct e4d_extents *donor, uint64_t b)
+{
+	size_t lo = 0, hi = donor->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct e4d_extent *e = &donor->v[mid];
+
+		if (b < e->lblk)
+			hi = mid;
+		else if (b >= e->lblk + e->len)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The blocks of o->first in the window, each moved alone (tree.h says
+ * why), before anything else: w->done lists those that moved, for the
+ * chunks to go around. A busy block is left to the chunks.
+ */
+static int first_moves(struct window *w, const struct e4d_extents *donor)
+{
+	const struct e4d_move_opts *o = w->o;
+	uint64_t before;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < o->nfirst; i++) {
+		uint64_t b = o->first[i];
+
+		if (b < w->start || b >= w->end || !donor_has(donor, b))
+			continue;
+		if (o->stop && *o->stop)
+			return E4D_MOVE_STOPPED;
+		if (!w->done) {
+			w->done = calloc(o->nfirst - i, sizeof(*w->done));
+			if (!w->done)
+				return 0;	/* then none: only slower */
+		}
+		before = w->st->moved;
+		ret = move_chunk(w, b, 1);
+		if (ret == E4D_MOVE_EOD)
+			return 0;	/* the chunks find it too */
+		if (ret && !is_busy(ret))
+			return ret;
+		if (!ret && w->st->moved > before)
+			w->done[w->ndone++] = b;
+	}
+	return 0;
+}
+
+/* Chunk [s, s + n) in calls around the blocks already moved alone. */
+static int move_around(struct window *w, uint64_t s, uint64_t n)
+{
+	uint64_t t = s + n;
+	size_t lo = 0, hi = w->ndone;
+	int ret, busy = 0;
+
+	while (lo < hi) {	/* the first block moved alone at or after s */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->done[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; s < t; lo++) {
+		uint64_t e = lo < w->ndone && w->done[lo] < t ? w->done[lo] : t;
+
+		if (e > s) {
+			ret = move_chunk(w, s, e - s);
+			if (is_busy(ret))
+				busy = ret;
+			else if (ret)
+				return ret;
+		}
+		s = e + 1;
+	}
+	return busy;
+}
+
 static int move_batch(struct window *w, const struct chunk *c, size_t i,
 		      size_t k, int *busy)
 {
@@ -478,7 +565,7 @@ static int move_batch(struct window *w, const struct chunk *c, size_t i,
 	for (; i < k; i++) {
 		if (w->o->stop && *w->o->stop)
 			return E4D_MOVE_STOPPED;
-		ret = move_chunk(w, c[i].s, c[i].n);
+		ret = move_around(w, c[i].s, c[i].n);
 		if (is_busy(ret))
 			*busy = ret;	/* leave it, go on */
 		else if (ret)
@@ -503,6 +590,13 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	ret = plan_chunks(w, donor, max, &c, &n);
 	if (ret < 0)
 		return ret;
+	ret = first_moves(w, donor);
+	if (ret) {	/* stopped or failed: drop what the moves read */
+		for (i = 0; w->tricks && i < w->ndone; i++)
+			drop_ours(w, w->done[i], w->done[i] + 1);
+		free(c);
+		return ret;
+	}
 	/* a batch's writeback runs while the next batch moves; its pages
 	 * are dropped after that
 	 */
@@ -593,5 +687,6 @@ int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 	if (w.tricks)
 		cache_after(&w);
 	free(w.resident);
+	free(w.done);
 	return ret;
 }

@@ -480,6 +480,66 @@ static void test_holes_and_unwritten(void **state)
 	e4d_extents_free(&d);
 }
 
+/*
+ * Blocks to move alone (one per full extent-tree leaf) are moved first,
+ * one call each, when the donor maps them and they are in the window; the
+ * chunks then go around those that moved, and a busy one is left to them.
+ */
+static void test_first_moves(void **state)
+{
+	struct e4d_extents o = { 0 }, d = { 0 };
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+	/* 100: hole in the donor; 700: busy; 5000: outside the window */
+	static const uint64_t first[] = { 10, 100, 300, 511, 512, 700, 5000 };
+
+	e4d_extents_add(&o, 0, 1000, 1024, 0);
+	e4d_extents_add(&d, 0, 50000, 64, E4D_EXT_UNWRITTEN);
+	e4d_extents_add(&d, 256, 50256, 768, E4D_EXT_UNWRITTEN);
+	mo.first = first;
+	mo.nfirst = 7;
+	mo.busy_retries = 0;
+	for (F.nr = 0; F.nr < 4; F.nr++)
+		F.r[F.nr] = (struct reply){ 0, ALL };
+	F.r[F.nr++] = (struct reply){ -EBUSY, 0 };	/* the call for 700 */
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 5 + 5);
+	assert_int_equal(F.calls[0].orig_start, 10);
+	assert_int_equal(F.calls[0].len, 1);
+	assert_int_equal(F.calls[1].orig_start, 300);
+	assert_int_equal(F.calls[2].orig_start, 511);
+	assert_int_equal(F.calls[3].orig_start, 512);
+	assert_int_equal(F.calls[3].donor_start, 512);
+	assert_int_equal(F.calls[4].orig_start, 700);
+	/* then [0, 64) around 10, [256, 1024) around 300, 511 and 512 */
+	assert_int_equal(F.calls[5].orig_start, 0);
+	assert_int_equal(F.calls[5].len, 10);
+	assert_int_equal(F.calls[6].orig_start, 11);
+	assert_int_equal(F.calls[6].len, 53);
+	assert_int_equal(F.calls[7].orig_start, 256);
+	assert_int_equal(F.calls[7].len, 44);
+	assert_int_equal(F.calls[8].orig_start, 301);
+	assert_int_equal(F.calls[8].len, 210);
+	assert_int_equal(F.calls[9].orig_start, 513);	/* 700 in it */
+	assert_int_equal(F.calls[9].len, 1024 - 513);
+	assert_int_equal(st.moved, 64 + 768);	/* each block once */
+	/* a window further on: none of them */
+	reset(state);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 600, 4096, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 3);	/* 700 alone, then [600, 1024) */
+	assert_int_equal(F.calls[0].orig_start, 700);
+	assert_int_equal(F.calls[1].orig_start, 600);
+	assert_int_equal(F.calls[1].len, 100);
+	assert_int_equal(F.calls[2].orig_start, 701);
+	assert_int_equal(F.calls[2].len, 1024 - 701);
+	assert_int_equal(st.moved, 1024 - 600);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
 static void test_drop_only_ours(void **state)
 {
 	struct e4d_extents o, d;
@@ -604,6 +664,7 @@ int main(void)
 		cmocka_unit_test_setup(test_enodata_and_truncate, reset),
 		cmocka_unit_test_setup(test_stop, reset),
 		cmocka_unit_test_setup(test_holes_and_unwritten, reset),
+		cmocka_unit_test_setup(test_first_moves, reset),
 		cmocka_unit_test_setup(test_drop_only_ours, reset),
 		cmocka_unit_test_setup(test_drop_left_to_next, reset),
 		cmocka_unit_test_setup(test_no_cache_tricks, reset),

@@ -54,6 +54,12 @@ struct e4d_move_opts {
 	 * file) or e4d_move_pend_flush(); NULL: every drop is done at once
 	 */
 	struct e4d_move_pend *pend;
+	/* blocks moved alone, one call each, before the rest of a window
+	 * (sorted; may be NULL): one per full leaf of the file's extent tree
+	 * (e4d_tree_first_moves()); the rest is then moved around them
+	 */
+	const uint64_t *first;
+	size_t nfirst;
 	const volatile sig_atomic_t *stop;	/* checked between calls */
 	/* called after each call with the blocks it moved */
 	void (*progress)(void *arg, uint64_t blocks);
