@@ -78,37 +78,60 @@ new_big=$(median "${new_bigs[@]}")
 new_tree=$(median "${new_trees[@]}")
 cp_big=$(median "${cps[@]}")
 new_after=$(extents "$tmp/new/big")
-new_etb=$(etb "$tmp/new" /big)
 
-# read rates: the result against a copy of it preallocated in one go on the
-# same image (the free space left there is in 16-32 MiB pieces: the 580
-# extent-tree blocks the fragmented file had stay where they were)
-pristine "$tmp/new"
-read -r new_pct new_read pristine_read <<<"$(read_pair "$tmp/new" big \
-	"$tmp/new" big.pristine)"
+# read rates: each result against a copy of it preallocated in one go on
+# its own image (the free space left there is in 16-32 MiB pieces: the 580
+# extent-tree blocks the fragmented file had stay where they were); the
+# tree file by file, against a tree of preallocated copies
+declare -A pct best ios etbs
+for w in old new; do
+	pristine "$tmp/$w"
+	pristine_tree "$tmp/$w" || exit 1
+	for x in big tree; do
+		read -r pct[$w-$x] best[$w-$x] best[$w-$x-copy] \
+			<<<"$(read_pair "$tmp/$w" $x "$tmp/$w" $x.pristine)"
+		read -r pct[$w-$x-b] best[$w-$x-b] best[$w-$x-b-copy] \
+			<<<"$(READ_MODE=buffered read_pair "$tmp/$w" $x \
+				"$tmp/$w" $x.pristine)"
+		ios[$w-$x]=$(read_ios "$tmp/$w" $x)
+		ios[$w-$x-copy]=$(read_ios "$tmp/$w" $x.pristine)
+		etbs[$w-$x]=$(etb "$tmp/$w" /$x)
+		etbs[$w-$x-copy]=$(etb "$tmp/$w" /$x.pristine)
+	done
+done
 # (only shown, and the fragmented file reads slowly: a few pairs)
-read -r _ old_read frag_read <<<"$(READ_PAIRS=3 read_pair "$tmp/old" big \
+read -r _ _ frag_read <<<"$(READ_PAIRS=3 read_pair "$tmp/old" big \
 	"$tmp/cp" big)"
-read -r new_bpct new_bread pristine_bread <<<"$(READ_MODE=buffered read_pair \
-	"$tmp/new" big "$tmp/new" big.pristine)"
-new_ios=$(read_ios "$tmp/new" big)
-pristine_ios=$(read_ios "$tmp/new" big.pristine)
 
 printf '\n%-44s %12s %12s\n' "" e4defrag e4defrag2
+row() { printf '%-44s %12s %12s\n' "$@"; }
 printf '%-44s %12.1f %12.1f\n' "1 GiB file, $big0 extents: seconds" \
 	"$old_big" "$new_big"
-printf '%-44s %12s %12s\n' "  extents after" "$(extents "$tmp/old/big")" \
-	"$new_after"
-printf '%-44s %12s %12s\n' "  page cache left (KiB)" "$old_big_cache" \
-	"$new_big_cache"
-printf '%-44s %12s %12s\n' "  O_DIRECT read MB/s (fragmented $frag_read)" \
-	"$old_read" "$new_read"
+row "  extents after" "$(extents "$tmp/old/big")" "$new_after"
+row "  page cache left (KiB)" "$old_big_cache" "$new_big_cache"
 printf '%-44s %12.1f %12.1f\n' "tree, $NFILES files, $tree0 extents: s" \
 	"$old_tree" "$new_tree"
-printf '%-44s %12s %12s\n' "  extents after" \
-	"$(tree_extents "$tmp/old/tree")" "$(tree_extents "$tmp/new/tree")"
-printf '%-44s %12s %12s\n' "  page cache left (KiB)" "$old_tree_cache" \
-	"$new_tree_cache"
+row "  extents after" "$(tree_extents "$tmp/old/tree")" \
+	"$(tree_extents "$tmp/new/tree")"
+row "  page cache left (KiB)" "$old_tree_cache" "$new_tree_cache"
+echo
+echo "cold read of each result / of a preallocated copy of it on the same"
+echo "image (median of 25 back-to-back pairs; target >= 95%); best MB/s"
+for x in big tree; do
+	row "$x: O_DIRECT" "${pct[old-$x]}%" "${pct[new-$x]}%"
+	row "  best MB/s, result / copy" "${best[old-$x]}/${best[old-$x-copy]}" \
+		"${best[new-$x]}/${best[new-$x-copy]}"
+	row "$x: buffered" "${pct[old-$x-b]}%" "${pct[new-$x-b]}%"
+	row "  best MB/s, result / copy" \
+		"${best[old-$x-b]}/${best[old-$x-b-copy]}" \
+		"${best[new-$x-b]}/${best[new-$x-b-copy]}"
+	row "  disk requests, result / copy" "${ios[old-$x]}/${ios[old-$x-copy]}" \
+		"${ios[new-$x]}/${ios[new-$x-copy]}"
+	row "  extent-tree blocks, result / copy" \
+		"${etbs[old-$x]}/${etbs[old-$x-copy]}" \
+		"${etbs[new-$x]}/${etbs[new-$x-copy]}"
+done
+echo "(the fragmented big, for comparison: best $frag_read MB/s, O_DIRECT)"
 echo
 secs() { printf ' %.1f' "$@"; }
 echo "rounds: e4defrag2 big$(secs "${new_bigs[@]}") s, tree$(secs \
@@ -119,13 +142,6 @@ printf 'wall time e4defrag2/e4defrag, tree: %.3f (target <= 0.25)\n' \
 	"$(echo "$new_tree / $old_tree" | bc -l)"
 printf 'e4defrag2 / cp of the same file:    %.2f (cp %.1f s; target <= 1.5)\n' \
 	"$(echo "$new_big / $cp_big" | bc -l)" "$cp_big"
-printf 'read of result / preallocated copy: %s%% (best %s vs %s MB/s, %s vs %s extents; target >= 95%%)\n' \
-	"$new_pct" "$new_read" \
-	"$pristine_read" "$new_after" "$(extents "$tmp/new/big.pristine")"
-printf 'buffered read, result / copy:       %s%% (best %s vs %s MB/s, from a cold page cache)\n' \
-	"$new_bpct" "$new_bread" \
-	"$pristine_bread"
-printf 'extent-tree blocks: e4defrag %s, e4defrag2 %s, preallocated copy %s\n' \
-	"$(etb "$tmp/old" /big)" "$new_etb" "$(etb "$tmp/new" /big.pristine)"
-printf 'disk requests of a cold read: result %s, preallocated copy %s\n' \
-	"$new_ios" "$pristine_ios"
+printf 'read of result / preallocated copy: big %s%%, tree %s%% O_DIRECT; big %s%%, tree %s%% buffered (target >= 95%%)\n' \
+	"${pct[new-big]}" "${pct[new-tree]}" "${pct[new-big-b]}" \
+	"${pct[new-tree-b]}"

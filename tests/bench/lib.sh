@@ -74,28 +74,49 @@ remount() {
 # in physically contiguous pages (measured: a file of one extent read
 # with 65 or 129 requests per 64 MiB); 512 KiB is always one.
 DIRECT_BS=512K
-# read_mbs MNT FILE: one sequential read of FILE on MNT, in MB/s, right
-# after a fresh mount (nothing of it cached, extent-tree blocks included):
-# O_DIRECT, or buffered (through the page cache and its readahead) with
-# READ_MODE=buffered
-read_mbs() {
-	local flag=iflag=direct bs=$DIRECT_BS
+# read_once MNT PATH: one sequential read of PATH: O_DIRECT, or buffered
+# (through the page cache and its readahead) with READ_MODE=buffered. A
+# directory is read file after file, in name order, by one process.
+read_once() {
+	local f
 
-	[ "${READ_MODE:-direct}" = direct ] || { flag=iflag=fullblock; bs=1M; }
-	remount "$1" >/dev/null
-	dd if="$1/$2" of=/dev/null bs=$bs "$flag" 2>&1 |
-		sed -n 's/.*, \([0-9.]*\) s, .*/\1/p' |
-		awk -v b="$(stat -c %s "$1/$2")" '{ printf "%.0f", b / $1 / 1e6 }'
+	if [ -d "$1/$2" ]; then
+		if [ "${READ_MODE:-direct}" = direct ]; then
+			for f in "$1/$2"/*; do
+				echo "open -d -r $f"
+				echo "pread -q -b $DIRECT_BS 0 $(stat -c %s "$f")"
+				echo "close"
+			done | xfs_io >/dev/null
+		else
+			cat "$1/$2"/* >/dev/null
+		fi
+	elif [ "${READ_MODE:-direct}" = direct ]; then
+		dd if="$1/$2" of=/dev/null bs=$DIRECT_BS iflag=direct status=none
+	else
+		dd if="$1/$2" of=/dev/null bs=1M iflag=fullblock status=none
+	fi
 }
-# read_ios MNT FILE: the read requests the loop device completed for one
-# cold sequential O_DIRECT read of FILE (after a fresh mount): the data's,
-# plus one per extent-tree block not cached
+# read_mbs MNT PATH: the rate of one read_once of PATH in MB/s, right
+# after a fresh mount (nothing of it cached, extent-tree blocks included)
+read_mbs() {
+	local t bytes
+
+	bytes=$(du -s -b --apparent-size "$1/$2" | cut -f1)
+	remount "$1" >/dev/null
+	t=$(now)
+	read_once "$1" "$2"
+	echo "$bytes / ($(now) - $t) / 1000000" | bc -l |
+		awk '{ printf "%.0f", $1 }'
+}
+# read_ios MNT PATH: the read requests the loop device completed for one
+# cold read_once of PATH (after a fresh mount): the data's, plus one per
+# extent-tree block not cached
 read_ios() {
 	local dev a b
 
 	dev=$(remount "$1") || exit 1
 	a=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
-	dd if="$1/$2" of=/dev/null bs=$DIRECT_BS iflag=direct status=none
+	read_once "$1" "$2"
 	b=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
 	echo $((b - a))
 }
@@ -134,11 +155,18 @@ read_pair() {
 # median of the arguments
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
 	END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# etb MNT PATH: extent-tree blocks of a file (the stock ioctl leaves the
-# tree of a moved file uncompacted: every leaf is one more read)
+# etb MNT PATH: extent-tree blocks of a file, or of all the files of a
+# directory, PATH relative to MNT (the stock ioctl leaves the tree of a
+# moved file uncompacted: every leaf is one more read)
 etb() {
+	local f
+
 	sync
-	debugfs -R "stat $2" "$(findmnt -n -o SOURCE --target "$1")" 2>/dev/null |
+	if [ -d "$1/$2" ]; then
+		for f in "$1/$2"/*; do echo "stat $2/${f##*/}"; done
+	else
+		echo "stat $2"
+	fi | debugfs -f - "$(findmnt -n -o SOURCE --target "$1")" 2>/dev/null |
 		grep -o '(ETB[0-9]*)' | wc -l
 }
 cached_kib() { fincore -b -n -o RES "$@" | awk '{ s += $1 } END { printf "%d", s / 1024 }'; }
@@ -211,7 +239,22 @@ copy_base() {
 # where they were), to read big against
 pristine() {
 	rm -f "$1/spacer" && sync
-	fallocate -l "$(stat -c %s "$1/big")" "$1/big.pristine" &&
-		dd if="$1/big" of="$1/big.pristine" bs=1M conv=notrunc \
-			iflag=direct oflag=direct status=none && sync
+	prealloc_copy "$1/big" "$1/big.pristine"
+}
+# pristine_tree MNT: tree.pristine on MNT, the files of tree each copied
+# into a file preallocated in one go
+pristine_tree() {
+	local f
+
+	mkdir -p "$1/tree.pristine"
+	for f in "$1"/tree/*; do
+		prealloc_copy "$f" "$1/tree.pristine/${f##*/}" || return 1
+	done
+}
+# prealloc_copy FROM TO: TO preallocated at FROM's size, then written with
+# FROM's contents (O_DIRECT both ways: nothing left cached)
+prealloc_copy() {
+	fallocate -l "$(stat -c %s "$1")" "$2" &&
+		dd if="$1" of="$2" bs=1M conv=notrunc iflag=direct \
+			oflag=direct status=none && sync
 }
