@@ -42,7 +42,7 @@ struct job {
 	struct e4d_extents best;	/* the best donor so far */
 	uint64_t ours_below;	/* blocks read ahead for us (e4d/ahead.h) */
 	uint64_t dropped_below;	/* [0, n): the moves dropped their pages */
-	uint64_t *first;	/* blocks to move alone first (e4d/tree.h) */
+	struct e4d_first_move *first;	/* to move alone first (e4d/tree.h) */
 	size_t nfirst;
 };
 

@@ -58,6 +58,7 @@ struct window {
 	unsigned char *resident;	/* per page of the window, or NULL */
 	size_t npages;
 	bool tricks;		/* pre-read and drop */
+	size_t nextfirst;	/* o->first[nextfirst] is the next to see */
 	uint64_t *done;		/* blocks of o->first moved alone, sorted */
 	size_t ndone;
 };
@@ -472,7 +473,7 @@ static size_t batch_end(const struct chunk *c, size_t n, size_t i,
 	return k;
 }
 
-/* Is @d inside a donor extent? */
+/* Does the donor map block @b? */
 static bool donor_has(const struct e4d_extents *donor, uint64_t b)
 {
 	size_t lo = 0, hi = donor->n;
@@ -492,37 +493,41 @@ static bool donor_has(const struct e4d_extents *donor, uint64_t b)
 }
 
 /*
- * The blocks of o->first in the window, each moved alone (tree.h says
- * why), before anything else: w->done lists those that moved, for the
- * chunks to go around. A busy block is left to the chunks.
+ * The blocks of o->first whose leaves begin in the window before @upto,
+ * each moved alone (tree.h says why), once: w->done lists those that
+ * moved, for the chunks to go around. A busy block is left to the chunks.
  */
-static int first_moves(struct window *w, const struct e4d_extents *donor)
+static int first_moves(struct window *w, const struct e4d_extents *donor,
+		       uint64_t upto)
 {
 	const struct e4d_move_opts *o = w->o;
 	uint64_t before;
-	size_t i;
 	int ret;
 
-	for (i = 0; i < o->nfirst; i++) {
-		uint64_t b = o->first[i];
+	for (; w->nextfirst < o->nfirst; w->nextfirst++) {
+		const struct e4d_first_move *f = &o->first[w->nextfirst];
 
-		if (b < w->start || b >= w->end || !donor_has(donor, b))
+		if (f->leaf >= upto)
+			break;
+		if (f->leaf < w->start || f->blk >= w->end ||
+		    !donor_has(donor, f->blk))
 			continue;
 		if (o->stop && *o->stop)
 			return E4D_MOVE_STOPPED;
 		if (!w->done) {
-			w->done = calloc(o->nfirst - i, sizeof(*w->done));
+			w->done = calloc(o->nfirst - w->nextfirst,
+					 sizeof(*w->done));
 			if (!w->done)
 				return 0;	/* then none: only slower */
 		}
 		before = w->st->moved;
-		ret = move_chunk(w, b, 1);
+		ret = move_chunk(w, f->blk, 1);
 		if (ret == E4D_MOVE_EOD)
 			return 0;	/* the chunks find it too */
 		if (ret && !is_busy(ret))
 			return ret;
 		if (!ret && w->st->moved > before)
-			w->done[w->ndone++] = b;
+			w->done[w->ndone++] = f->blk;
 	}
 	return 0;
 }
@@ -590,13 +595,6 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	ret = plan_chunks(w, donor, max, &c, &n);
 	if (ret < 0)
 		return ret;
-	ret = first_moves(w, donor);
-	if (ret) {	/* stopped or failed: drop what the moves read */
-		for (i = 0; w->tricks && i < w->ndone; i++)
-			drop_ours(w, w->done[i], w->done[i] + 1);
-		free(c);
-		return ret;
-	}
 	/* a batch's writeback runs while the next batch moves; its pages
 	 * are dropped after that
 	 */
@@ -613,7 +611,9 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 			nk = batch_end(c, n, k, E4D_MOVE_CHUNK);
 			reader_start(&rd, c[k].s, c[nk - 1].s + c[nk - 1].n);
 		}
-		ret = move_batch(w, c, i, k, &busy);
+		ret = first_moves(w, donor, c[k - 1].s + c[k - 1].n);
+		if (!ret)
+			ret = move_batch(w, c, i, k, &busy);
 		reader_join(&rd);
 		/* stopped or failed: the next batch was read for nothing */
 		if (ret && ahead)

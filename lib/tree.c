@@ -4,6 +4,7 @@
  * (see tree.h for why).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <ext2fs/ext2fs.h>
@@ -11,28 +12,31 @@
 #include "e4d/fsinfo.h"
 #include "e4d/tree.h"
 
-static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t blk)
+static int push(struct e4d_first_move **v, size_t *n, size_t *cap,
+		uint64_t leaf, uint64_t blk)
 {
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 64;
-		uint64_t *nv = realloc(*v, c * sizeof(*nv));
+		struct e4d_first_move *nv = realloc(*v, c * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
 		*v = nv;
 		*cap = c;
 	}
-	(*v)[(*n)++] = blk;
+	(*v)[*n].leaf = leaf;
+	(*v)[(*n)++].blk = blk;
 	return 0;
 }
 
 int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
-			 uint64_t **out, size_t *n)
+			 struct e4d_first_move **out, size_t *n)
 {
 	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
 	ext2_extent_handle_t h;
 	struct ext2_extent_info info;
 	struct ext2fs_extent ex;
+	uint64_t leaf = 0;
 	size_t cap = 0;
 	bool want = false;
 	errcode_t err;
@@ -58,10 +62,11 @@ int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
 			break;		/* the tree is in the inode */
 		if (info.curr_level != info.max_depth)
 			continue;
-		if (info.curr_entry == 1)	/* a leaf begins */
+		if (info.curr_entry == 1) {	/* a leaf begins */
+			leaf = ex.e_lblk;
 			want = info.num_entries + 2 > info.max_entries;
-		else if (want && ex.e_len > 1) {
-			ret = push(out, n, &cap, ex.e_lblk);
+		} else if (want && ex.e_len > 1) {
+			ret = push(out, n, &cap, leaf, ex.e_lblk);
 			if (ret)
 				break;
 			want = false;

@@ -491,7 +491,10 @@ static void test_first_moves(void **state)
 	struct e4d_move_opts mo = mopts();
 	struct e4d_move_stats st = { 0 };
 	/* 100: hole in the donor; 700: busy; 5000: outside the window */
-	static const uint64_t first[] = { 10, 100, 300, 511, 512, 700, 5000 };
+	static const struct e4d_first_move first[] = {
+		{ 5, 10 }, { 90, 100 }, { 290, 300 }, { 500, 511 },
+		{ 505, 512 }, { 650, 700 }, { 4500, 5000 },
+	};
 
 	e4d_extents_add(&o, 0, 1000, 1024, 0);
 	e4d_extents_add(&d, 0, 50000, 64, E4D_EXT_UNWRITTEN);
@@ -524,7 +527,7 @@ static void test_first_moves(void **state)
 	assert_int_equal(F.calls[9].orig_start, 513);	/* 700 in it */
 	assert_int_equal(F.calls[9].len, 1024 - 513);
 	assert_int_equal(st.moved, 64 + 768);	/* each block once */
-	/* a window further on: none of them */
+	/* a window further on: only those whose leaves begin in it */
 	reset(state);
 	memset(&st, 0, sizeof(st));
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 600, 4096, &mo,
@@ -536,6 +539,45 @@ static void test_first_moves(void **state)
 	assert_int_equal(F.calls[2].orig_start, 701);
 	assert_int_equal(F.calls[2].len, 1024 - 701);
 	assert_int_equal(st.moved, 1024 - 600);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
+/* Each block moved alone just before the batch where its leaf begins. */
+static void test_first_moves_per_batch(void **state)
+{
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+	static const struct e4d_first_move first[] = {
+		{ 100, 104 }, { 32000, 32800 }, { 40000, 40010 },
+	};
+
+	one(&o, &d, 70000);	/* batches: 32768 + 32768 + 4464 */
+	mo.first = first;
+	mo.nfirst = 3;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 1 << 20, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 9);
+	/* the first batch: 104, and 32800 (its leaf begins here) */
+	assert_int_equal(F.calls[0].orig_start, 104);
+	assert_int_equal(F.calls[1].orig_start, 32800);
+	assert_int_equal(F.calls[1].len, 1);
+	assert_int_equal(F.calls[2].orig_start, 0);
+	assert_int_equal(F.calls[2].len, 104);
+	assert_int_equal(F.calls[3].orig_start, 105);
+	assert_int_equal(F.calls[3].len, 32768 - 105);
+	/* the second: 40010 alone, then around it and 32800 */
+	assert_int_equal(F.calls[4].orig_start, 40010);
+	assert_int_equal(F.calls[4].len, 1);
+	assert_int_equal(F.calls[5].orig_start, 32768);
+	assert_int_equal(F.calls[5].len, 32);
+	assert_int_equal(F.calls[6].orig_start, 32801);
+	assert_int_equal(F.calls[6].len, 40010 - 32801);
+	assert_int_equal(F.calls[7].orig_start, 40011);
+	assert_int_equal(F.calls[7].len, 65536 - 40011);
+	assert_int_equal(F.calls[8].orig_start, 65536);
+	assert_int_equal(st.moved, 70000);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
@@ -665,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stop, reset),
 		cmocka_unit_test_setup(test_holes_and_unwritten, reset),
 		cmocka_unit_test_setup(test_first_moves, reset),
+		cmocka_unit_test_setup(test_first_moves_per_batch, reset),
 		cmocka_unit_test_setup(test_drop_only_ours, reset),
 		cmocka_unit_test_setup(test_drop_left_to_next, reset),
 		cmocka_unit_test_setup(test_no_cache_tricks, reset),

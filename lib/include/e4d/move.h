@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "e4d/extent.h"
+#include "e4d/tree.h"
 
 struct e4d_ctx;
 struct e4d_sys_ops;
@@ -54,11 +55,13 @@ struct e4d_move_opts {
 	 * file) or e4d_move_pend_flush(); NULL: every drop is done at once
 	 */
 	struct e4d_move_pend *pend;
-	/* blocks moved alone, one call each, before the rest of a window
-	 * (sorted; may be NULL): one per full leaf of the file's extent tree
-	 * (e4d_tree_first_moves()); the rest is then moved around them
+	/* blocks moved alone, one call each, before the rest of their
+	 * leaf: one per full leaf of the file's extent tree, in logical
+	 * order (e4d_tree_first_moves(); may be NULL). Each is moved just
+	 * before the batch where its leaf begins, once that batch is read
+	 * ahead; the rest is then moved around them
 	 */
-	const uint64_t *first;
+	const struct e4d_first_move *first;
 	size_t nfirst;
 	const volatile sig_atomic_t *stop;	/* checked between calls */
 	/* called after each call with the blocks it moved */

@@ -23,14 +23,20 @@
 
 struct e4d_fs;
 
+/* A block to move alone, and where its leaf begins */
+struct e4d_first_move {
+	uint64_t leaf;		/* the leaf's first logical block */
+	uint64_t blk;		/* the block to move alone */
+};
+
 /**
  * e4d_tree_first_moves() - the blocks of a file to move alone, first
  * @fs: the file's filesystem; needs device access (fs->e2fs)
  * @ino: the file's inode
- * @out: set to a malloc'd array, sorted, one block per full leaf (the
- *       first block of its first extent after the first one that is
+ * @out: set to a malloc'd array in logical order, one entry per full leaf
+ *       (the first block of its first extent after the first one that is
  *       longer than a block); NULL when there is none
- * @n: set to the number of blocks
+ * @n: set to the number of entries
  *
  * The tree is read as the kernel has it now: libext2fs reads the device
  * through its page cache, where ext4 keeps its metadata; this handle's
@@ -40,6 +46,6 @@ struct e4d_fs;
  * Return: 0 (also when the device cannot be read: none), or -ENOMEM.
  */
 int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
-			 uint64_t **out, size_t *n);
+			 struct e4d_first_move **out, size_t *n);
 
 #endif
