@@ -12,12 +12,13 @@
 # fresh copy of the image, cp each time from a cold cache, and the ratios
 # use the medians (the host's disk is shared: one run varies up to 2x).
 # Printed: wall time e4defrag2/e4defrag (target <= 0.25), e4defrag2/cp of
-# the same file (target <= 1.5), extents after (<= e4defrag's), cold
-# sequential O_DIRECT read of the result vs a copy of it preallocated on
-# the same image afterwards (>= 95%; each read after a fresh mount, the
-# median ratio of 25 back-to-back pairs: see read_pair in lib.sh), the same
-# with buffered reads from a cold page cache, the disk requests of one cold O_DIRECT read
-# of each, and the pages left in the page cache.
+# the same file (target <= 1.5), extents after (<= e4defrag's), the pages
+# left in the page cache, and for each tool's results, big and tree: cold
+# sequential O_DIRECT reads vs copies of them preallocated on the same
+# image afterwards (>= 95%; each read after a fresh mount, the median ratio
+# of 25 back-to-back pairs: see read_pair in lib.sh; the tree file after
+# file), the same with buffered reads from a cold page cache, the disk
+# requests of one cold O_DIRECT read of each, and their extent-tree blocks.
 # BENCH_BASE=FILE keeps the fragmented image in FILE and reuses it.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
