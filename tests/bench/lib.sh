@@ -78,15 +78,11 @@ DIRECT_BS=512K
 # (through the page cache and its readahead) with READ_MODE=buffered. A
 # directory is read file after file, in name order, by one process.
 read_once() {
-	local f
-
 	if [ -d "$1/$2" ]; then
 		if [ "${READ_MODE:-direct}" = direct ]; then
-			for f in "$1/$2"/*; do
-				echo "open -d -r $f"
-				echo "pread -q -b $DIRECT_BS 0 $(stat -c %s "$f")"
-				echo "close"
-			done | xfs_io >/dev/null
+			# one stat for all: no process per file in the timing
+			stat --printf "open -d -r %n\npread -q -b $DIRECT_BS 0 %s\nclose\n" \
+				"$1/$2"/* | xfs_io >/dev/null
 		else
 			cat "$1/$2"/* >/dev/null
 		fi
