@@ -520,7 +520,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	 * without the list (no device access, no memory) the file only ends
 	 * up with more tree blocks on a stock kernel
 	 */
-	e4d_tree_first_moves(fs, c->ino, &j.first, &j.nfirst);
+	e4d_tree_first_moves(fs, c->ino, j.el.n, &j.first, &j.nfirst);
 	run_windows(&j);
 	e4d_ahead_dropped(o->ahead, c, j.dropped_below);
 	res->bytes = res->mv.moved * j.bs;

@@ -30,7 +30,8 @@ static int push(struct e4d_first_move **v, size_t *n, size_t *cap,
 }
 
 int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
-			 struct e4d_first_move **out, size_t *n)
+			 uint64_t nextents, struct e4d_first_move **out,
+			 size_t *n)
 {
 	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
 	ext2_extent_handle_t h;
@@ -44,7 +45,9 @@ int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
 
 	*out = NULL;
 	*n = 0;
-	if (!e2 || !ino || ino > e2->super->s_inodes_count)
+	/* a leaf block holds a 12-byte header and 12-byte entries */
+	if (!e2 || !ino || ino > e2->super->s_inodes_count ||
+	    nextents + 1 < (e2->blocksize - 12) / 12)
 		return 0;
 	/* what the kernel has now, not what this handle read before */
 	io_channel_set_blksize(e2->io, e2->blocksize);

@@ -480,6 +480,12 @@ static void test_holes_and_unwritten(void **state)
 	e4d_extents_free(&d);
 }
 
+/* call @i of the fake ioctl asked for [@s, @s + @n) */
+#define ASSERT_CALL(i, s, n) do {				\
+	assert_int_equal(F.calls[i].orig_start, (s));		\
+	assert_int_equal(F.calls[i].len, (n));			\
+} while (0)
+
 /*
  * Blocks to move alone (one per full extent-tree leaf) are moved first,
  * one call each, when the donor maps them and they are in the window; the
@@ -508,24 +514,18 @@ static void test_first_moves(void **state)
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
 					 &st), 0);
 	assert_int_equal(F.ncalls, 5 + 5);
-	assert_int_equal(F.calls[0].orig_start, 10);
-	assert_int_equal(F.calls[0].len, 1);
+	ASSERT_CALL(0, 10, 1);
 	assert_int_equal(F.calls[1].orig_start, 300);
 	assert_int_equal(F.calls[2].orig_start, 511);
 	assert_int_equal(F.calls[3].orig_start, 512);
 	assert_int_equal(F.calls[3].donor_start, 512);
 	assert_int_equal(F.calls[4].orig_start, 700);
 	/* then [0, 64) around 10, [256, 1024) around 300, 511 and 512 */
-	assert_int_equal(F.calls[5].orig_start, 0);
-	assert_int_equal(F.calls[5].len, 10);
-	assert_int_equal(F.calls[6].orig_start, 11);
-	assert_int_equal(F.calls[6].len, 53);
-	assert_int_equal(F.calls[7].orig_start, 256);
-	assert_int_equal(F.calls[7].len, 44);
-	assert_int_equal(F.calls[8].orig_start, 301);
-	assert_int_equal(F.calls[8].len, 210);
-	assert_int_equal(F.calls[9].orig_start, 513);	/* 700 in it */
-	assert_int_equal(F.calls[9].len, 1024 - 513);
+	ASSERT_CALL(5, 0, 10);
+	ASSERT_CALL(6, 11, 53);
+	ASSERT_CALL(7, 256, 44);
+	ASSERT_CALL(8, 301, 210);
+	ASSERT_CALL(9, 513, 1024 - 513);	/* 700 in it */
 	assert_int_equal(st.moved, 64 + 768);	/* each block once */
 	/* a window further on: only those whose leaves begin in it */
 	reset(state);
@@ -534,10 +534,8 @@ static void test_first_moves(void **state)
 					 &st), 0);
 	assert_int_equal(F.ncalls, 3);	/* 700 alone, then [600, 1024) */
 	assert_int_equal(F.calls[0].orig_start, 700);
-	assert_int_equal(F.calls[1].orig_start, 600);
-	assert_int_equal(F.calls[1].len, 100);
-	assert_int_equal(F.calls[2].orig_start, 701);
-	assert_int_equal(F.calls[2].len, 1024 - 701);
+	ASSERT_CALL(1, 600, 100);
+	ASSERT_CALL(2, 701, 1024 - 701);
 	assert_int_equal(st.moved, 1024 - 600);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
@@ -561,21 +559,14 @@ static void test_first_moves_per_batch(void **state)
 	assert_int_equal(F.ncalls, 9);
 	/* the first batch: 104, and 32800 (its leaf begins here) */
 	assert_int_equal(F.calls[0].orig_start, 104);
-	assert_int_equal(F.calls[1].orig_start, 32800);
-	assert_int_equal(F.calls[1].len, 1);
-	assert_int_equal(F.calls[2].orig_start, 0);
-	assert_int_equal(F.calls[2].len, 104);
-	assert_int_equal(F.calls[3].orig_start, 105);
-	assert_int_equal(F.calls[3].len, 32768 - 105);
+	ASSERT_CALL(1, 32800, 1);
+	ASSERT_CALL(2, 0, 104);
+	ASSERT_CALL(3, 105, 32768 - 105);
 	/* the second: 40010 alone, then around it and 32800 */
-	assert_int_equal(F.calls[4].orig_start, 40010);
-	assert_int_equal(F.calls[4].len, 1);
-	assert_int_equal(F.calls[5].orig_start, 32768);
-	assert_int_equal(F.calls[5].len, 32);
-	assert_int_equal(F.calls[6].orig_start, 32801);
-	assert_int_equal(F.calls[6].len, 40010 - 32801);
-	assert_int_equal(F.calls[7].orig_start, 40011);
-	assert_int_equal(F.calls[7].len, 65536 - 40011);
+	ASSERT_CALL(4, 40010, 1);
+	ASSERT_CALL(5, 32768, 32);
+	ASSERT_CALL(6, 32801, 40010 - 32801);
+	ASSERT_CALL(7, 40011, 65536 - 40011);
 	assert_int_equal(F.calls[8].orig_start, 65536);
 	assert_int_equal(st.moved, 70000);
 	e4d_extents_free(&o);

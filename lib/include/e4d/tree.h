@@ -33,6 +33,8 @@ struct e4d_first_move {
  * e4d_tree_first_moves() - the blocks of a file to move alone, first
  * @fs: the file's filesystem; needs device access (fs->e2fs)
  * @ino: the file's inode
+ * @nextents: its extents as FIEMAP reports them: with fewer than a full
+ *            leaf holds, there is none, and nothing is read
  * @out: set to a malloc'd array in logical order, one entry per full leaf
  *       (the first block of its first extent after the first one that is
  *       longer than a block); NULL when there is none
@@ -46,6 +48,7 @@ struct e4d_first_move {
  * Return: 0 (also when the device cannot be read: none), or -ENOMEM.
  */
 int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
-			 struct e4d_first_move **out, size_t *n);
+			 uint64_t nextents, struct e4d_first_move **out,
+			 size_t *n);
 
 #endif
