@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ struct window {
 	size_t nextfirst;	/* o->first[nextfirst] is the next to see */
 	uint64_t *done;		/* blocks of o->first moved alone, sorted */
 	size_t ndone;
+	const struct e4d_extents *donor;	/* as it was before the window */
 };
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -177,6 +179,96 @@ static bool is_busy(int err)
 	return err == -EBUSY || err == -EAGAIN;
 }
 
+/* The donor's extent that maps block @b, or NULL. */
+static const struct e4d_extent *donor_find(const struct e4d_extents *donor,
+					   uint64_t b)
+{
+	size_t lo = 0, hi = donor->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct e4d_extent *e = &donor->v[mid];
+
+		if (b < e->lblk)
+			hi = mid;
+		else if (b >= e->lblk + e->len)
+			lo = mid + 1;
+		else
+			return e;
+	}
+	return NULL;
+}
+
+static bool donor_has(const struct e4d_extents *donor, uint64_t b)
+{
+	return donor_find(donor, b) != NULL;
+}
+
+#define RESUME_BATCH	32	/* FIEMAP extents per call in resume_at() */
+
+/*
+ * After a call that stopped part way (EBUSY): in *@p, the first block of
+ * [s, t) still to move. The stock ioctl counts in moved_len only the
+ * blocks it swapped, not the holes it skipped (ours counts both), so
+ * s + moved_len can fall short of where it stopped, and a call from there
+ * would swap blocks back. A block is done when it is a hole or has the
+ * donor's block already. Return: 0, or -1 when the mapping cannot be read
+ * (the rest is then left as it is: never swapped back).
+ */
+static int resume_at(struct window *w, uint64_t s, uint64_t t, uint64_t *p)
+{
+	size_t sz = sizeof(struct fiemap) +
+		    RESUME_BATCH * sizeof(struct fiemap_extent);
+	struct fiemap *fm = malloc(sz);
+	uint32_t i;
+	int ret = -1;
+
+	while (fm && s < t) {
+		memset(fm, 0, sz);
+		fm->fm_start = (uint64_t)s * w->bs;
+		fm->fm_length = (uint64_t)(t - s) * w->bs;
+		fm->fm_extent_count = RESUME_BATCH;
+		if (w->ctx->ops->fiemap(w->fd, fm) < 0)
+			goto out;
+		if (!fm->fm_mapped_extents)
+			break;		/* holes to @t */
+		for (i = 0; i < fm->fm_mapped_extents; i++) {
+			const struct fiemap_extent *fe = &fm->fm_extents[i];
+			uint64_t lb = fe->fe_logical / w->bs;
+			uint64_t pb = fe->fe_physical / w->bs;
+			uint64_t le = (fe->fe_logical + fe->fe_length +
+				       w->bs - 1) / w->bs;
+			uint64_t b;
+
+			if (lb > s)
+				s = lb;		/* a hole before it: done */
+			for (b = s; b < le && b < t; b++) {
+				const struct e4d_extent *d =
+					donor_find(w->donor, b);
+
+				if ((fe->fe_flags & (FIEMAP_EXTENT_DELALLOC |
+						     FIEMAP_EXTENT_UNKNOWN)) ||
+				    !d || d->pblk + (b - d->lblk) !=
+				    pb + (b - lb)) {
+					*p = b;
+					ret = 0;
+					goto out;
+				}
+			}
+			s = b;
+			if (fe->fe_flags & FIEMAP_EXTENT_LAST)
+				s = t;
+		}
+	}
+	if (fm) {
+		*p = t;
+		ret = 0;
+	}
+out:
+	free(fm);
+	return ret;
+}
+
 /* One chunk [s, s + n): returns 0, E4D_MOVE_EOD or -errno. */
 static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 {
@@ -205,11 +297,11 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 			o->progress(o->progress_arg, moved);
 		s += moved;
 		n -= moved;
-		if (!ret) {
-			if (!moved && n)
-				return E4D_MOVE_EOD;	/* cut at EOF */
-			continue;
-		}
+		/* done: every block of the range (cut at EOF) was moved or
+		 * is a hole; the stock ioctl's moved_len leaves holes out
+		 */
+		if (!ret)
+			return 0;
 		if (is_busy(ret) && tries < o->busy_retries) {
 			/* dirty or mapped pages (mmap writers) pin folios:
 			 * write them back, give the writer a moment
@@ -219,6 +311,14 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 			w->ctx->ops->fsync(w->fd);
 			w->ctx->ops->nap(nap);
 			nap = nap ? nap * 2 : 0;
+			if (moved) {
+				uint64_t p;
+
+				if (resume_at(w, s, s + n, &p) < 0)
+					return ret;
+				n -= p - s;
+				s = p;
+			}
 			continue;
 		}
 		if (ret == -ENODATA)
@@ -473,25 +573,6 @@ static size_t batch_end(const struct chunk *c, size_t n, size_t i,
 	return k;
 }
 
-/* Does the donor map block @b? */
-static bool donor_has(const struct e4d_extents *donor, uint64_t b)
-{
-	size_t lo = 0, hi = donor->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct e4d_extent *e = &donor->v[mid];
-
-		if (b < e->lblk)
-			hi = mid;
-		else if (b >= e->lblk + e->len)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
-}
-
 /*
  * The blocks of o->first whose leaves begin in the window before @upto,
  * each moved alone (tree.h says why), once: w->done lists those that
@@ -676,7 +757,7 @@ int e4d_move_window(const struct e4d_ctx *ctx, int fd, int dfd,
 	struct window w = {
 		.ctx = ctx, .o = o, .st = st, .fd = fd, .dfd = dfd,
 		.bs = o->blocksize, .psz = sysconf(_SC_PAGESIZE),
-		.start = start, .end = end,
+		.start = start, .end = end, .donor = donor,
 	};
 	int ret;
 

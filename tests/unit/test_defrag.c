@@ -138,6 +138,10 @@ static struct {
 	unsigned char resident[4096];
 	int fsyncs, naps, syncs;
 	off_t size;
+	/* the file's mapping FIEMAP shows now: logical, physical, length */
+	uint64_t map[8][3];
+	int nmap;
+	int fiemap_err;
 	volatile sig_atomic_t stop;
 	int stop_after;		/* set stop after this many calls; -1 never */
 } F;
@@ -197,6 +201,32 @@ static int f_fstat(int fd, struct stat *st)
 	return 0;
 }
 
+static int f_fiemap(int fd, struct fiemap *fm)
+{
+	uint64_t s = fm->fm_start / 4096;
+	uint64_t t = (fm->fm_start + fm->fm_length) / 4096;
+	uint32_t n = 0;
+	int i;
+
+	if (F.fiemap_err)
+		return F.fiemap_err;
+	for (i = 0; i < F.nmap && n < fm->fm_extent_count; i++) {
+		struct fiemap_extent *fe = &fm->fm_extents[n];
+
+		if (F.map[i][0] + F.map[i][2] <= s || F.map[i][0] >= t)
+			continue;
+		memset(fe, 0, sizeof(*fe));
+		fe->fe_logical = F.map[i][0] * 4096;
+		fe->fe_physical = F.map[i][1] * 4096;
+		fe->fe_length = F.map[i][2] * 4096;
+		if (i == F.nmap - 1)
+			fe->fe_flags = FIEMAP_EXTENT_LAST;
+		n++;
+	}
+	fm->fm_mapped_extents = n;
+	return 0;
+}
+
 static int f_sync_range(int fd, off_t off, off_t len)
 {
 	F.syncs++;
@@ -217,6 +247,7 @@ static struct e4d_sys_ops fops = {
 	.fstat = f_fstat,
 	.sync_range = f_sync_range,
 	.nap = f_nap,
+	.fiemap = f_fiemap,
 };
 
 static struct e4d_ctx ctx = { .ops = &fops };
@@ -289,6 +320,13 @@ static void test_window_clips(void **state)
 	e4d_extents_free(&d);
 }
 
+static void map(uint64_t l, uint64_t p, uint64_t n)
+{
+	F.map[F.nmap][0] = l;
+	F.map[F.nmap][1] = p;
+	F.map[F.nmap++][2] = n;
+}
+
 static void test_partial_moves(void **state)
 {
 	struct e4d_extents o, d;
@@ -299,15 +337,63 @@ static void test_partial_moves(void **state)
 	F.r[0] = (struct reply){ -EBUSY, 300 };	/* 300 moved, then busy */
 	F.r[1] = (struct reply){ 0, 200 };	/* short but successful */
 	F.nr = 2;
+	map(0, 50000, 300);			/* what FIEMAP shows then */
+	map(300, 1300, 200);
+	map(500, 9000, 500);
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
 					 &st), 0);
-	assert_int_equal(F.ncalls, 3);
+	/* on to where it stopped; a success is the end of the range (the
+	 * stock ioctl leaves holes out of moved_len)
+	 */
+	assert_int_equal(F.ncalls, 2);
 	assert_int_equal(F.calls[1].orig_start, 300);
 	assert_int_equal(F.calls[1].len, 700);
-	assert_int_equal(F.calls[2].orig_start, 500);
-	assert_int_equal(F.calls[2].len, 500);
-	assert_int_equal(st.moved, 1000);
+	assert_int_equal(st.moved, 500);
 	assert_int_equal(st.retries, 1);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
+/*
+ * The stock ioctl swaps [0, 200), skips a hole punched meanwhile at
+ * [200, 300), swaps [300, 400), then finds the rest busy: moved_len is
+ * 300, but [300, 400) is done and must not be swapped back.
+ */
+static void test_busy_after_hole(void **state)
+{
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+
+	one(&o, &d, 1000);
+	F.r[0] = (struct reply){ -EBUSY, 300 };
+	F.nr = 1;
+	map(0, 50000, 200);
+	map(300, 50300, 100);
+	map(400, 1400, 100);
+	map(500, 9000, 500);
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 2);
+	assert_int_equal(F.calls[1].orig_start, 400);
+	assert_int_equal(F.calls[1].len, 600);
+	/* all of the rest done, or a hole: no call again */
+	reset(state);
+	F.r[0] = (struct reply){ -EBUSY, 300 };
+	F.nr = 1;
+	map(0, 50000, 200);
+	map(300, 50300, 100);
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 1);
+	/* the mapping cannot be read: the rest is left, busy */
+	reset(state);
+	F.r[0] = (struct reply){ -EBUSY, 300 };
+	F.nr = 1;
+	F.fiemap_err = -EIO;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
+					 &st), -EBUSY);
+	assert_int_equal(F.ncalls, 1);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
@@ -405,23 +491,32 @@ static void test_enodata_and_truncate(void **state)
 	assert_int_equal(st.moved, 10);
 	/* EINVAL past a new EOF is the end too; before it, an error */
 	reset(state);
+	mo.chunk = 50;			/* two calls */
 	F.size = 20 * 4096;
-	F.r[0] = (struct reply){ 0, 20 };
+	F.r[0] = (struct reply){ 0, 20 };	/* cut at the new EOF */
 	F.r[1] = (struct reply){ -EINVAL, 0 };
 	F.nr = 2;
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
 					 &st), E4D_MOVE_EOD);
+	assert_int_equal(F.ncalls, 2);
+	assert_int_equal(F.calls[1].orig_start, 50);
+	mo.chunk = 0;
 	reset(state);
 	F.r[0] = (struct reply){ -EINVAL, 0 };
 	F.nr = 1;
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
 					 &st), -EINVAL);
-	/* success with nothing moved: the kernel cut the length at EOF */
+	/* success with nothing moved (a hole, or cut at EOF): the range is
+	 * done, and the window goes on
+	 */
 	reset(state);
+	mo.chunk = 50;
 	F.r[0] = (struct reply){ 0, 0 };
 	F.nr = 1;
 	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
-					 &st), E4D_MOVE_EOD);
+					 &st), 0);
+	assert_int_equal(F.ncalls, 2);
+	assert_int_equal(F.calls[1].orig_start, 50);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
@@ -691,6 +786,7 @@ int main(void)
 		cmocka_unit_test_setup(test_chunks, reset),
 		cmocka_unit_test_setup(test_window_clips, reset),
 		cmocka_unit_test_setup(test_partial_moves, reset),
+		cmocka_unit_test_setup(test_busy_after_hole, reset),
 		cmocka_unit_test_setup(test_busy_bounded, reset),
 		cmocka_unit_test_setup(test_busy_chunk_left, reset),
 		cmocka_unit_test_setup(test_enospc, reset),
