@@ -253,7 +253,11 @@ static int open_device(const struct e4d_ctx *ctx, struct e4d_fs *fs)
 	struct ext2_super_block *sb;
 	errcode_t err;
 
-	err = ext2fs_open2(fs->device, NULL, EXT2_FLAG_64BITS |
+	/* the filesystem is mounted and changing: its blocks are read from
+	 * the device's page cache each time, never from a cache of our own
+	 * (the extent trees of e4d_tree_first_moves() change under us)
+	 */
+	err = ext2fs_open2(fs->device, "cache=off", EXT2_FLAG_64BITS |
 			   EXT2_FLAG_IGNORE_CSUM_ERRORS, 0, 0,
 			   unix_io_manager, &e2);
 	if (err) {

@@ -49,8 +49,10 @@ int e4d_tree_first_moves(const struct e4d_fs *fs, uint64_t ino,
 	if (!e2 || !ino || ino > e2->super->s_inodes_count ||
 	    nextents + 1 < (e2->blocksize - 12) / 12)
 		return 0;
-	/* what the kernel has now, not what this handle read before */
-	io_channel_set_blksize(e2->io, e2->blocksize);
+	/* what the kernel has now, not what this handle read before: the
+	 * device is read without a block cache (e4d_fs_open()), and the
+	 * inode cache goes
+	 */
 	if (e2->icache) {
 		ext2fs_free_inode_cache(e2->icache);
 		e2->icache = NULL;
