@@ -411,21 +411,25 @@ static uint64_t window_blocks(struct job *j)
 	return w / j->bs;
 }
 
-static void measure(struct job *j, uint64_t *extents, uint64_t *ideal,
-		    uint64_t size)
+/* Return: 0 or the negative errno of FIEMAP. */
+static int measure(struct job *j, uint64_t *extents, uint64_t *ideal,
+		   uint64_t size)
 {
 	struct e4d_score sc;
+	int ret;
 
 	/* before: delayed allocations flushed; after the move, the blocks
 	 * moved are allocated, and a flush would wait for the writeback that
 	 * is meant to overlap the next file (e4d_move_window())
 	 */
-	if (e4d_fiemap_read(j->ctx, j->fd, j->bs, !!ideal, &j->el) < 0)
-		return;
+	ret = e4d_fiemap_read(j->ctx, j->fd, j->bs, !!ideal, &j->el);
+	if (ret < 0)
+		return ret;
 	e4d_score_file(&j->fs->geom, &j->el, size, &sc);
 	*extents = sc.extents;
 	if (ideal)
 		*ideal = sc.ideal;
+	return 0;
 }
 
 static void run_windows(struct job *j)
@@ -489,6 +493,7 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 			 .bs = fs->geom.blocksize, .fd = -1 };
 	struct stat st;
 	char *tmp;
+	int ret;
 
 	memset(res, 0, sizeof(*res));
 	if (!c->path) {
@@ -505,9 +510,16 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	if (reopen(&j))
 		goto out_close;
 	ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_RANDOM);
-	if (ctx->ops->fstat(j.fd, &st) < 0)
+	ret = ctx->ops->fstat(j.fd, &st);
+	if (ret < 0) {
+		fail(&j, ret, "fstat");
 		goto out_close;
-	measure(&j, &res->ext_before, &res->ideal, st.st_size);
+	}
+	ret = measure(&j, &res->ext_before, &res->ideal, st.st_size);
+	if (ret < 0) {
+		fail(&j, ret, "FIEMAP");
+		goto out_close;
+	}
 	j.el_fresh = true;
 	res->ext_after = res->ext_before;
 	if (res->ext_before <= res->ideal) {
