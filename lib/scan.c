@@ -521,28 +521,31 @@ static struct dirname *find_dir(struct resolve *r, uint64_t ino)
 	return bsearch(&key, r->dirs, r->ndirs, sizeof(key), cmp_dirname);
 }
 
-/* Path of directory @ino below the filesystem root, "" for the root. */
+/*
+ * Path of directory @ino below the filesystem root, "" for the root: built
+ * from its end, name by name up to the root. -ENAMETOOLONG when it does
+ * not fit in @sz (or the parents loop: a damaged directory).
+ */
 static int dir_path(struct resolve *r, uint64_t ino, char *buf, size_t sz)
 {
+	size_t pos = sz - 1, len;
 	struct dirname *d;
-	int depth = 0;
-	size_t len = 0;
-	uint64_t chain[256];
 
-	while (ino != EXT2_ROOT_INO && depth < 256) {
+	buf[pos] = 0;
+	while (ino != EXT2_ROOT_INO) {
 		d = find_dir(r, ino);
 		if (!d)
 			return -ENOENT;
-		chain[depth++] = ino;
+		len = strlen(d->name);
+		if (pos < len + 1)
+			return -ENAMETOOLONG;
+		pos -= len;
+		memcpy(buf + pos, d->name, len);
+		buf[--pos] = '/';
 		ino = d->parent;
 	}
-	buf[0] = 0;
-	while (depth--) {
-		d = find_dir(r, chain[depth]);
-		len += snprintf(buf + len, sz > len ? sz - len : 0, "/%s",
-				d->name);
-	}
-	return len < sz ? 0 : -ENAMETOOLONG;
+	memmove(buf, buf + pos, sz - pos);
+	return 0;
 }
 
 int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
