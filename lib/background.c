@@ -200,7 +200,11 @@ int e4d_bg_mounts(const struct e4d_ctx *ctx, char ***paths, size_t *n)
 	while (mnt_table_next_fs(tb, it, &mfs) == 0) {
 		const char *target = mnt_fs_get_target(mfs);
 
+		const char *root = mnt_fs_get_root(mfs);
+
+		/* a bind mount of a directory is no whole filesystem */
 		if (!target || strcmp(mnt_fs_get_fstype(mfs) ?: "", "ext4") ||
+		    (root && strcmp(root, "/")) ||
 		    have_dev(v, cnt, mnt_fs_get_devno(mfs)))
 			continue;
 		nv = realloc(v, (cnt + 1) * sizeof(*v));

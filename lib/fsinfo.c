@@ -78,10 +78,12 @@ static int find_mount(struct e4d_fs *fs, const char *path,
 	if (mfs) {
 		const char *vopt = mnt_fs_get_vfs_options(mfs);
 		const char *fopt = mnt_fs_get_fs_options(mfs);
+		const char *root = mnt_fs_get_root(mfs);
 		char *val = NULL;
 		size_t vsz = 0;
 
 		fs->mounted = true;
+		fs->subtree = root && strcmp(root, "/");
 		fs->mountpoint = xstrdup(mnt_fs_get_target(mfs));
 		fs->fstype = xstrdup(mnt_fs_get_fstype(mfs));
 		if (!fs->device)

@@ -25,6 +25,10 @@ struct e4d_fs {
 	char uuid[37];
 	dev_t devno;
 	bool mounted;
+	bool subtree;		/* the mount shows a directory of the
+				 * filesystem, not its root (a bind mount):
+				 * no whole-filesystem scan through it
+				 */
 	bool readonly;		/* mounted read-only */
 	bool dax;		/* mounted -o dax */
 	bool journal_data;	/* mounted -o data=journal */
