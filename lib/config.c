@@ -177,12 +177,14 @@ static int add_fs(struct e4d_config *cfg, const char *v)
 	return 0;
 }
 
-static int parse_threshold(const char *v, double *out)
+int e4d_parse_threshold(const char *v, double *out)
 {
 	char *end;
 	double d;
 
-	if (!isdigit((unsigned char)v[0]))
+	/* decimal digits and a point only: no sign, space, hex or exponent */
+	if (!isdigit((unsigned char)v[0]) ||
+	    v[strspn(v, "0123456789.")] != '\0')
 		return -EINVAL;
 	errno = 0;
 	d = strtod(v, &end);
@@ -240,7 +242,7 @@ static int apply(struct e4d_config *cfg, enum key_id k, const char *v)
 	case K_NONROT:
 		return e4d_parse_bool(v, &cfg->include_nonrotational);
 	case K_THRESHOLD:
-		return parse_threshold(v, &cfg->threshold);
+		return e4d_parse_threshold(v, &cfg->threshold);
 	case K_STATE_DIR:
 		return path_is_ok(v) ? set_path(&cfg->state_dir, v) : -EINVAL;
 	case K_PROMETHEUS:

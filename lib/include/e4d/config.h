@@ -118,6 +118,15 @@ int e4d_parse_duration(const char *s, uint64_t *sec);
 int e4d_parse_rate(const char *s, uint64_t *bytes_per_sec);
 
 /**
+ * e4d_parse_threshold() - a score from 0 to 100: "10", "2.5"
+ * @s: text: decimal digits, at most one point
+ * @out: out
+ *
+ * Return: 0 or -EINVAL.
+ */
+int e4d_parse_threshold(const char *s, double *out);
+
+/**
  * e4d_parse_bool() - yes/no, true/false, on/off, 1/0 (case-insensitive)
  * @s: text
  * @val: out
