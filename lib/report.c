@@ -12,6 +12,7 @@
 
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
+#include "e4d/ioprio.h"
 #include "e4d/report.h"
 
 enum {
@@ -568,17 +569,22 @@ static void json_summary(FILE *out, const struct e4d_fs *fs,
 	json_str(out, fs ? fs->device : NULL);
 	fprintf(out, ",\n%s   \"uuid\": ", ind);
 	json_str(out, fs && fs->has_super ? fs->uuid : NULL);
-	if (fs)
+	if (fs) {
+		struct e4d_policy pol = { .include_nonrotational = false };
+		const char *why;
+
+		/* what a background run with the default policy would do */
+		if (!e4d_policy_skip(fs, &pol, &why))
+			why = NULL;
 		fprintf(out, ",\n%s   \"blocksize\": %u,\n"
 			"%s   \"rotational\": %s,\n"
-			"%s   \"background\": \"%s\",\n"
+			"%s   \"background\": \"%s%s\",\n"
 			"%s   \"geometry\": \"%s\"", ind, fs->geom.blocksize,
 			ind, fs->rotational < 0 ? "null" :
 			fs->rotational ? "true" : "false", ind,
-			fs->rotational ? "yes" :
-			"skipped: non-rotational (include-nonrotational = yes)",
-			ind,
+			why ? "skipped: " : "yes", why ? why : "", ind,
 			fs->geom.estimated ? "estimated" : "read");
+	}
 	fprintf(out, ",\n%s   \"files\": %" PRIu64
 		",\n%s   \"fragmented_files\": %" PRIu64
 		",\n%s   \"fragmentation_pct\": %.2f"
@@ -652,7 +658,10 @@ static void text_summary(FILE *out, const struct fsent *e)
 		fs->geom.blocksize,
 		fs->rotational == 0 ? ", non-rotational" :
 		fs->rotational == 1 ? ", rotational" : "");
-	if (fs->rotational == 0)
+	if (fs->readonly)
+		fprintf(out, "  mounted read-only: scheduled runs "
+			"(--background) leave it alone\n");
+	else if (fs->rotational == 0)
 		fprintf(out, "  non-rotational storage: scheduled runs "
 			"(--background) leave it alone unless "
 			"include-nonrotational = yes\n");
