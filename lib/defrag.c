@@ -439,6 +439,7 @@ static void run_windows(struct job *j)
 		.busy_retries = j->o->busy_retries,
 		.busy_nap_us = 1000,
 		.chunk = j->o->chunk,
+		.batch = j->o->budget && j->o->budget->rate ? j->o->chunk : 0,
 		.no_cache_tricks = j->o->no_cache_tricks,
 		.ours_below = j->ours_below,
 		.pend = j->o->run ? &j->o->run->pend : NULL,

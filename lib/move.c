@@ -666,6 +666,8 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	const struct e4d_move_opts *o = w->o;
 	uint64_t max = o->chunk && o->chunk < E4D_MOVE_CHUNK ?
 		       o->chunk : E4D_MOVE_CHUNK;
+	uint64_t bmax = o->batch && o->batch < E4D_MOVE_CHUNK ?
+			o->batch : E4D_MOVE_CHUNK;
 	struct reader rd = { .w = w, .orig = orig };
 	uint64_t ps = 0, pt = 0;	/* the batch written back meanwhile */
 	struct chunk *c;
@@ -681,7 +683,7 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 	 */
 	async = w->tricks && w->ctx->ops->start_writeback;
 	for (i = 0; i < n && !ret; i = k) {
-		k = batch_end(c, n, i, E4D_MOVE_CHUNK);
+		k = batch_end(c, n, i, bmax);
 		if (w->tricks && !i) {
 			reader_start(&rd, c[0].s, c[k - 1].s + c[k - 1].n);
 			reader_join(&rd);
@@ -689,7 +691,7 @@ static int move_all(struct window *w, const struct e4d_extents *orig,
 		/* the next batch, unless a signal already stops the run */
 		ahead = w->tricks && k < n && !(o->stop && *o->stop);
 		if (ahead) {
-			nk = batch_end(c, n, k, E4D_MOVE_CHUNK);
+			nk = batch_end(c, n, k, bmax);
 			reader_start(&rd, c[k].s, c[nk - 1].s + c[nk - 1].n);
 		}
 		ret = first_moves(w, donor, c[k - 1].s + c[k - 1].n);

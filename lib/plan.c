@@ -38,8 +38,9 @@ enum e4d_skip e4d_plan_judge(const struct e4d_plan_opts *o,
 	uint64_t min_ext = o->min_extents > 2 ? o->min_extents : 2;
 
 	switch (f->status) {
-	case E4D_ST_ERROR:
-		return E4D_SKIP_UNREADABLE;
+	case E4D_ST_ERROR:	/* another's file or directory: a skip */
+		return f->err == -EACCES || f->err == -EPERM ?
+		       E4D_SKIP_PERM : E4D_SKIP_UNREADABLE;
 	case E4D_ST_UNMOVABLE:
 		return E4D_SKIP_UNMOVABLE;
 	case E4D_ST_OK:

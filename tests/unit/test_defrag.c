@@ -45,7 +45,10 @@ static void test_judge(void **state)
 	f.status = E4D_ST_UNMOVABLE;
 	assert_int_equal(e4d_plan_judge(&o, &f), E4D_SKIP_UNMOVABLE);
 	f.status = E4D_ST_ERROR;
+	f.err = -EIO;
 	assert_int_equal(e4d_plan_judge(&o, &f), E4D_SKIP_UNREADABLE);
+	f.err = -EACCES;	/* another user's: skipped, not failed */
+	assert_int_equal(e4d_plan_judge(&o, &f), E4D_SKIP_PERM);
 	f = mkfile(12, 1 << 20, 1, 0, E4D_ST_OK);
 	assert_int_equal(e4d_plan_judge(&o, &f), E4D_SKIP_NOGAIN);
 	f = mkfile(12, 1 << 20, 10, 9, E4D_ST_FRAGMENTED);
@@ -129,6 +132,7 @@ static struct {
 	struct reply r[MAXC];
 	int nr, next;
 	struct move_extent calls[MAXC];
+	uint64_t read_at_call[MAXC];	/* F.read_bytes at each call */
 	int ncalls;
 	uint64_t read_bytes;
 	uint64_t read_off[MAXC * 8];
@@ -150,8 +154,10 @@ static int f_move_ext(int fd, struct move_extent *me)
 {
 	struct reply r = { 0, ALL };
 
-	if (F.ncalls < MAXC)
+	if (F.ncalls < MAXC) {
 		F.calls[F.ncalls] = *me;
+		F.read_at_call[F.ncalls] = F.read_bytes;
+	}
 	F.ncalls++;
 	if (F.stop_after >= 0 && F.ncalls >= F.stop_after)
 		F.stop = 1;
@@ -300,6 +306,33 @@ static void test_chunks(void **state)
 	assert_int_equal(F.calls[0].donor_fd, 4);
 	assert_int_equal(st.moved, 70000);
 	assert_int_equal(st.prefetched, 70000ull * 4096);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
+/* Under a rate limit, read ahead a batch of a call's size, not 128 MiB. */
+static void test_batch(void **state)
+{
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+	int i;
+
+	one(&o, &d, 1000);
+	mo.chunk = 100;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 1000, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 10);
+	assert_int_equal(F.read_at_call[0], 1000 * 4096);	/* all first */
+	reset(state);
+	mo.batch = 100;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 1000, &mo,
+					 &st), 0);
+	assert_int_equal(F.ncalls, 10);
+	/* this call's batch and the next one's, read meanwhile */
+	for (i = 0; i < 10; i++)
+		assert_true(F.read_at_call[i] <= (i + 2) * 100 * 4096ull);
+	assert_int_equal(F.read_bytes, 1000 * 4096);
 	e4d_extents_free(&o);
 	e4d_extents_free(&d);
 }
@@ -785,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_runs_in),
 		cmocka_unit_test_setup(test_chunks, reset),
 		cmocka_unit_test_setup(test_window_clips, reset),
+		cmocka_unit_test_setup(test_batch, reset),
 		cmocka_unit_test_setup(test_partial_moves, reset),
 		cmocka_unit_test_setup(test_busy_after_hole, reset),
 		cmocka_unit_test_setup(test_busy_bounded, reset),

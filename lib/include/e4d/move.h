@@ -43,6 +43,11 @@ struct e4d_move_pend {
 struct e4d_move_opts {
 	unsigned int blocksize;
 	uint64_t chunk;			/* blocks per call; 0 = default */
+	/* blocks read ahead (and moved) at a time; 0 = E4D_MOVE_CHUNK.
+	 * Under a rate limit a call's worth, so that what is read ahead
+	 * is never much more than what the rate lets move
+	 */
+	uint64_t batch;
 	unsigned int busy_retries;	/* EBUSY/EAGAIN retries per call */
 	unsigned int busy_nap_us;	/* first back-off, doubled each time */
 	unsigned int readers;		/* parallel pre-reads; 0 = default */
