@@ -2,6 +2,7 @@
 /*
  * e4defrag2.c - command line: options in, library calls, exit status out.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -117,6 +118,7 @@ struct fent {
 /* One filesystem of a background run. */
 struct fsent {
 	char *mountpoint, *device;
+	dev_t devno;
 	char uuid[37];
 	int rotational;
 	const char *result;	/* ok, partial, failed, skipped, locked,
@@ -137,6 +139,7 @@ struct run {
 	uint64_t unmovable[16];
 	uint64_t plan_files, plan_bytes, plan_extents, plan_ideal;
 	uint64_t released, unfinished;
+	uint64_t finished;	/* planned files finished with */
 	bool expired;		/* the time budget ran out */
 	bool locked;		/* a filesystem was held by another run */
 	bool fs_failed;		/* a filesystem failed as a whole */
@@ -342,7 +345,8 @@ static bool is_whole_fs(const struct e4d_fs *fs, const char *path,
 
 	if (S_ISBLK(st->st_mode))
 		return true;
-	if (!fs->mountpoint || !S_ISDIR(st->st_mode))
+	/* a bind mount of a directory: its tree is walked, by its paths */
+	if (!fs->mountpoint || fs->subtree || !S_ISDIR(st->st_mode))
 		return false;
 	real = realpath(path, NULL);
 	ret = real && !strcmp(real, fs->mountpoint);
@@ -435,9 +439,11 @@ static int parse_count(const char *s, size_t *out)
 	char *end;
 	unsigned long long v;
 
+	if (!isdigit((unsigned char)s[0]))	/* no sign, no space */
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
+	if (errno || *end)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -449,9 +455,11 @@ static int parse_size(const char *s, uint64_t *out)
 	char *end;
 	int shift = 0;
 
+	if (!isdigit((unsigned char)s[0]))	/* no sign, no space */
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
+	if (errno)
 		return -EINVAL;
 	switch (*end) {
 	case 'k': case 'K':
@@ -628,20 +636,38 @@ out_free:
 	return ret;
 }
 
-static void print_plan(struct cli *cli, const struct e4d_plan *plan)
+static int note_file(struct run *r, const struct e4d_cand *c,
+		     const struct e4d_defrag_result *res, const char *result,
+		     const char *reason);
+
+/* --dry-run: the plan, a line per file, or with --json per file in the
+ * summary (result "planned", extents_after the count expected).
+ * Return: 0 or -ENOMEM.
+ */
+static int show_plan(struct run *r, const struct e4d_plan *plan)
 {
+	struct e4d_defrag_result res = { 0 };
 	char b[32];
 	size_t i;
 
 	for (i = 0; i < plan->n; i++) {
 		const struct e4d_cand *c = &plan->v[i];
 
+		if (r->cli->json) {
+			res.ext_before = c->extents;
+			res.ext_after = c->ideal;
+			res.windows_moved = 1;	/* ext_after is meant */
+			if (note_file(r, c, &res, "planned", NULL) < 0)
+				return -ENOMEM;
+			continue;
+		}
 		printf("%s: extents %llu -> %llu, %s, score %.0f\n",
 		       c->path ? c->path : "(no name)",
 		       (unsigned long long)c->extents,
 		       (unsigned long long)c->ideal,
 		       human(c->size, b, sizeof(b)), c->score);
 	}
+	return 0;
 }
 
 /* Remember a file for the JSON summary (only with --json). */
@@ -821,6 +847,7 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 		return 1;
 	if (!second && seen_ino(r, fs->devno, c->ino)) {
 		r->skipped[E4D_SKIP_DUP]++;
+		r->finished++;
 		return 0;
 	}
 	cli->dopts.now = time(NULL);
@@ -837,6 +864,7 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	ret = account(r, c, &res);
 	if (ret <= 0)
 		return ret < 0 ? ret : 1;
+	r->finished++;
 	r->done_blocks = start + c->blocks;
 	return r->bg ? bg_done(r, c, &res) : 0;
 }
@@ -969,7 +997,7 @@ static int defrag_path(struct run *r, const char *path)
 	e4d_plan_sort(&plan, cli->popts.worst_first);
 	plan_totals(r, &plan);
 	if (cli->dry_run)
-		print_plan(cli, &plan);
+		ret = show_plan(r, &plan);
 	else
 		ret = execute_plan(r, fs, &plan);
 	if (ret == 1)
@@ -1052,7 +1080,7 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 	       (unsigned long long)e->candidates,
 	       (unsigned long long)e->left);
 	r->pass_full = false;
-	ret = cli->dry_run ? 0 : execute_plan(r, fs, &plan);
+	ret = cli->dry_run ? show_plan(r, &plan) : execute_plan(r, fs, &plan);
 	if (ret < 0)
 		goto out_free;
 	if (r->pass_full) {
@@ -1089,6 +1117,7 @@ static int bg_fs(struct run *r, const char *path)
 	struct fsent *e;
 	const char *why;
 	int ret, code;
+	size_t i;
 
 	e = fsent_new(r);
 	if (!e)
@@ -1100,6 +1129,16 @@ static int bg_fs(struct run *r, const char *path)
 		r->fs_failed = true;
 		return ret == -ENOMEM ? ret : 0;
 	}
+	for (i = 0; fs->devno && i + 1 < r->nfss; i++) {
+		if (r->fss[i].devno != fs->devno)
+			continue;
+		/* named twice (two paths, or a path and the config file) */
+		notice(cli, "%s: the filesystem of %s again: done once",
+		       path, r->fss[i].mountpoint);
+		r->nfss--;
+		goto out_close;
+	}
+	e->devno = fs->devno;
 	e->mountpoint = strdup(fs->mountpoint ? fs->mountpoint : path);
 	e->device = fs->device ? strdup(fs->device) : NULL;
 	memcpy(e->uuid, fs->uuid, sizeof(e->uuid));
@@ -1117,6 +1156,16 @@ static int bg_fs(struct run *r, const char *path)
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: not mounted", path);
 		e->reason = "not mounted";
 		r->fs_failed = true;
+		goto out_close;
+	}
+	if (fs->subtree) {
+		notice(cli, "%s: skipped: a bind mount of a directory of %s; "
+		       "background runs take whole filesystems (name a mount "
+		       "of its root)", e->mountpoint,
+		       e->device ? e->device : "?");
+		e->result = "skipped";
+		e->reason = "a bind mount of a directory";
+		ret = 0;
 		goto out_close;
 	}
 	ret = e4d_fs_id_get(fs, &id);
@@ -1249,8 +1298,7 @@ static void print_summary(const struct run *r, double secs)
 		       (unsigned long long)r->released);
 	if (r->expired)
 		printf("time budget used up: %llu files left for the next run\n",
-		       (unsigned long long)(r->plan_files - r->moved -
-					    r->failed));
+		       (unsigned long long)(r->plan_files - r->finished));
 	if (stop_requested)
 		printf("interrupted\n");
 }
@@ -1472,7 +1520,7 @@ static int load_config(struct cli *cli)
 		ret = 0;
 	else if (ret == -ENOENT)
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: no such file", path);
-	else if (ret && ret != -EINVAL)
+	else if (ret && ret != -EINVAL && ret != -EFBIG)	/* reported */
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", path, strerror(-ret));
 	if (ret)
 		return ret;
@@ -1540,15 +1588,17 @@ static int run_background(struct cli *cli, char **paths, int npaths)
 	struct timespec t0;
 	char **mounts = NULL;
 	size_t i, n = 0;
+	bool user_chunk;
 	int ret, status;
 
 	start_logging(cli);
 	ret = load_config(cli);
 	if (ret)
 		return EXIT_FATAL;
-	if (!cli->chunk)
+	user_chunk = cli->chunk != 0;
+	run_start(&r, cli);	/* sizes the calls to a rate limit */
+	if (!user_chunk && (!cli->chunk || cli->chunk > BG_CHUNK))
 		cli->chunk = BG_CHUNK;
-	run_start(&r, cli);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e4d_ioprio_idle(&cli->ctx);
 	if (npaths) {
@@ -1585,7 +1635,8 @@ static int run_background(struct cli *cli, char **paths, int npaths)
 		e->reason = "not started: time budget used up";
 		r.partial = true;
 	}
-	if (cli->cfg.prometheus_file && write_metrics(&r))
+	/* a dry run changes nothing, the metrics file included */
+	if (cli->cfg.prometheus_file && !cli->dry_run && write_metrics(&r))
 		r.fs_failed = true;
 	if (r.failed || r.fs_failed)
 		status = EXIT_SOME_FAILED;
@@ -1655,7 +1706,6 @@ int main(int argc, char **argv)
 	const char *bad;
 	size_t badlen;
 	size_t count;
-	char *end;
 	int c, status;
 
 	cli.prog = "e4defrag2";
@@ -1675,7 +1725,7 @@ int main(int argc, char **argv)
 	cli.cfg.min_age = 0;
 	cli.cfg.busy = E4D_BUSY_IGNORE;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "cJo:rnbaHvhVt:", longopts,
+	while ((c = getopt_long(argc, argv, ":cJo:rnbaHvhVt:", longopts,
 				NULL)) != -1) {
 		status = set_override(&cli, c, optarg);
 		if (status > 0)
@@ -1730,11 +1780,8 @@ int main(int argc, char **argv)
 			cli.fiemap_only = true;
 			break;
 		case OPT_THRESHOLD:
-			errno = 0;
-			cli.popts.threshold = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    cli.popts.threshold < 0 ||
-			    cli.popts.threshold > 100)
+			if (e4d_parse_threshold(optarg,
+						&cli.popts.threshold) < 0)
 				return bad_value(cli.prog, "threshold",
 						 "a score 0-100", optarg);
 			cli.threshold_set = true;
@@ -1817,9 +1864,20 @@ int main(int argc, char **argv)
 			printf("%s %s\n", cli.prog, PACKAGE_VERSION);
 			return fflush(stdout) || ferror(stdout) ?
 			       EXIT_FATAL : 0;
+		case ':':	/* the option is the argument before */
+			return usage_error(cli.prog, "missing argument: '%s'",
+					   argv[optind - 1]);
 		default:
-			return usage_error(cli.prog, "unknown option or "
-					   "missing argument: '%s'",
+			/* an unknown short option is in optopt, and the
+			 * argument holding it may still be to come ("-xc")
+			 */
+			if (optopt > 0 && optopt < 128 && isgraph(optopt)) {
+				char o[3] = { '-', (char)optopt, 0 };
+
+				return usage_error(cli.prog, "unknown option: "
+						   "'%s'", o);
+			}
+			return usage_error(cli.prog, "unknown option: '%s'",
 					   argv[optind - 1]);
 		}
 	}
