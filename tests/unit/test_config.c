@@ -138,6 +138,8 @@ static void test_errors(void **state)
 		"threshold = nan",
 		"threshold = 1e1x",
 		"threshold = inf",
+		"threshold = 0x20",
+		"threshold = 1e1",
 		"filesystem = relative/path",
 		"state-dir = var/lib",
 		"prometheus-file = /var/lib/x.txt",
