@@ -1574,9 +1574,17 @@ static int write_metrics(struct run *r)
 	v = calloc(r->nfss + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < r->nfss; i++)
-		if (r->fss[i].have_prom)
-			v[n++] = r->fss[i].prom;
+	for (i = 0; i < r->nfss; i++) {
+		struct fsent *e = &r->fss[i];
+
+		if (!e->have_prom)
+			continue;
+		v[n] = e->prom;
+		/* again: r->fss may have moved since (realloc) */
+		v[n].mountpoint = e->mountpoint;
+		v[n].device = e->device;
+		v[n++].uuid = e->uuid;
+	}
 	ret = e4d_prom_write(&cli->ctx, cli->cfg.prometheus_file, v, n);
 	free(v);
 	return ret;
