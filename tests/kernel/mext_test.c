@@ -723,6 +723,73 @@ out:
 	free(model);
 }
 
+/*
+ * A write that fdatasync() acknowledged after a move survives a crash.  The
+ * move changed where the file's data is: its transaction must be committed
+ * by that fdatasync(), or recovery maps the file's old blocks again, and
+ * the write, made to the new ones, is lost.  The crash is a shutdown that
+ * does not flush the log, then a fresh mount (journal recovery); a commit
+ * interval of 300 s keeps the journal from committing meanwhile by itself.
+ */
+static void datasync(void)
+{
+	const char *name = "4k/fdatasync_after_move";
+	const char *o = "/mnt/a/ds_orig", *d = "/mnt/a/ds_donor";
+	const char *fl = "/mnt/a/ds_filler";
+	size_t size = 1 << 20, bs = 4096;
+	unsigned char *model = malloc(size);
+	uint32_t how = EXT4_GOING_FLAGS_NOLOGFLUSH;
+	int ofd, dfd, filler, r = -1;
+	uint64_t moved = 0, s = seed + 13;
+	long long diff = -2;
+
+	ofd = open(o, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(d, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(fl, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!model || ofd < 0 || dfd < 0 || filler < 0) {
+		report(false, name, "setup: %s", strerror(errno));
+		close_open(ofd, dfd, filler);
+		free(model);
+		return;
+	}
+	fill_random(&s, model, size);
+	if (write_fragmented(ofd, filler, model, size, bs) ||
+	    fallocate(dfd, 0, 0, size) || fsync(dfd) ||
+	    mount("/dev/ubda", "/mnt/a", "ext4", MS_REMOUNT, "commit=300")) {
+		report(false, name, "setup: %s", strerror(errno));
+		close_open(ofd, dfd, filler);
+		free(model);
+		return;
+	}
+	sync();
+	r = mext(ofd, dfd, 0, 0, size / bs, &moved);
+	/* a new block 100 in place, acknowledged by fdatasync() */
+	fill_random(&s, model + 100 * bs, bs);
+	if (!r && (write_all(ofd, model + 100 * bs, bs, 100 * bs) ||
+		   fdatasync(ofd)))
+		r = errno;
+	if (ioctl(ofd, EXT4_IOC_SHUTDOWN, &how) && !r)
+		r = errno;
+	close_open(ofd, dfd, filler);
+	if (umount("/mnt/a") || mnt("/dev/ubda", "/mnt/a", NULL)) {
+		report(false, name, "remount: %s", strerror(errno));
+		free(model);
+		return;
+	}
+	ofd = open(o, O_RDONLY);
+	if (ofd >= 0) {
+		diff = file_diff(ofd, model, size);
+		close(ofd);
+	}
+	report(!r && moved == size / bs && diff == -1, name,
+	       "rc %d, moved %" PRIu64 ", after the crash the data differs at %lld",
+	       r, moved, diff);
+	unlink(o);
+	unlink(d);
+	unlink(fl);
+	free(model);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 static int mkfile(const char *p, size_t size, int flags)
@@ -2153,6 +2220,7 @@ int main(void)
 	pingpong(&f1);
 	compact(&f4);
 	compact(&f1);
+	datasync();
 	refusals();
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);

@@ -559,6 +559,13 @@ static void mext_remap_folios(struct mext_ctx *ctx, ext4_lblk_t swapped)
 			}
 			map_bh(bh, inode->i_sb, pblk);
 			clear_buffer_new(bh);
+			/*
+			 * The range is written: a flag left from an unwritten
+			 * or delayed past would keep the data out of the
+			 * commit's ordered flush.
+			 */
+			clear_buffer_unwritten(bh);
+			clear_buffer_delay(bh);
 			if (folio_test_uptodate(folio))
 				set_buffer_uptodate(bh);
 			mark_buffer_dirty(bh);
@@ -945,6 +952,18 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 	 * read from the old blocks is dirtied for the new ones.
 	 */
 	mext_remap_folios(ctx, swapped);
+	if (swapped) {
+		/*
+		 * fsync() and fdatasync() of either file wait for this
+		 * transaction: the swap changed where their data is, which a
+		 * leaf block alone (no inode dirtied) would not tell them.  A
+		 * fast commit does not record swaps: the next is a full one.
+		 */
+		ext4_update_inode_fsync_trans(handle, orig, 1);
+		ext4_update_inode_fsync_trans(handle, donor, 1);
+		ext4_fc_mark_ineligible(orig->i_sb, EXT4_FC_REASON_SWAP_BOOT,
+					handle);
+	}
 	if (swapped && !ctx->unwritten) {
 		int ret2 = ext4_jbd2_inode_add_write(handle, orig,
 				(loff_t)ctx->o_blk << bits,
@@ -967,6 +986,9 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 		} else if (!ext4_journal_extend(handle, credits, revoke)) {
 			ret = mext_compact_walk(handle, orig, &cur, ctx->end);
 			ctx->compacted = !ret && cur >= ctx->end;
+			/* the move is done; the call's end tries again */
+			if (ret == -ENOMEM)
+				ret = 0;
 		}
 	}
 
@@ -1189,8 +1211,14 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 	if (*moved_len) {
 		int ret2;
 
+		/*
+		 * Under i_data_sem, as mballoc wants: no allocation (the
+		 * writeback of pages outside the range) may be using them.
+		 */
+		ext4_double_down_write_data_sem(orig, donor);
 		ext4_discard_preallocations(orig);
 		ext4_discard_preallocations(donor);
+		ext4_double_up_write_data_sem(orig, donor);
 		/*
 		 * What the last step did not compact (the call ended early,
 		 * in a hole, or that handle could not grow).  Compaction is
