@@ -95,10 +95,36 @@ static int take_lease(struct job *j)
 	return 0;
 }
 
+static int donor_open(struct job *j);
+
+/*
+ * Commit the journal. The stock ioctl does not make fsync() or fdatasync()
+ * of the file wait for the transaction of its swaps (ours does), so an
+ * overwrite an application makes durable with fdatasync() before the next
+ * commit could be lost in a crash, recovery giving the file its old blocks
+ * back. A new file's fsync() commits the running transaction, swaps and
+ * all. Done before a lease is given back: until then no other process has
+ * the file open.
+ */
+static void commit_moves(struct job *j)
+{
+	int fd;
+
+	if (!j->res->mv.moved)
+		return;
+	fd = donor_open(j);
+	if (fd < 0)
+		return;
+	j->ctx->ops->fsync(fd);
+	close(fd);
+}
+
 static void give_lease_back(struct job *j)
 {
-	if (j->leased)
+	if (j->leased) {
+		commit_moves(j);
 		fcntl(j->fd, F_SETLEASE, F_UNLCK);
+	}
 	j->leased = false;
 }
 
