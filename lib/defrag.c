@@ -34,7 +34,7 @@ struct job {
 	unsigned int bs;
 	int fd;
 	bool leased;		/* we hold a write lease on fd */
-	bool committed;		/* commit_moves() done */
+	uint64_t committed;	/* res->mv.moved at commit_moves() */
 	volatile sig_atomic_t halt;	/* stop after the current chunk */
 	char *dir;		/* the file's directory */
 	struct e4d_extents el;	/* the file */
@@ -96,33 +96,36 @@ static int take_lease(struct job *j)
 	return 0;
 }
 
-static int donor_open(struct job *j);
-
 /*
  * Commit the journal once a file has moved. The stock ioctl does not make
  * fsync() or fdatasync() of the file wait for the transaction of its swaps
  * (ours does), so an overwrite another process made durable with
  * fdatasync() before the journal's next commit (5 s) could be lost in a
  * crash, recovery giving the file its old blocks back (measured on 6.18).
- * A fallocate() on a file of our own joins the running transaction, and
- * that file's fsync() commits it, swaps and all: about 1 ms. With a lease,
- * done before the lease is given back: until then no other process has
- * the file open.
+ * fsync() of a directory forces a full commit on ext4 since Linux 5.10,
+ * fast commits included: the swaps, and the moved data before them (it is
+ * ordered data), so it waits for the writeback of what is still cached.
+ * With a lease, done before the lease is given back: until then no other
+ * process has the file open. Again for what moved since, if anything did.
  */
 static void commit_moves(struct job *j)
 {
 	struct e4d_defrag_run *run = j->o->run;
-	int fd;
+	const char *dir = j->fs->mountpoint ? j->fs->mountpoint : j->dir;
+	int fd, ret;
 
-	if (!j->res->mv.moved || j->committed)
+	if (j->res->mv.moved <= j->committed)
 		return;
-	j->committed = true;
+	j->committed = j->res->mv.moved;
 	if (run && run->commit_open && run->commit_dev == j->fs->devno) {
 		fd = run->commit_fd;
 	} else {
-		fd = donor_open(j);
-		if (fd < 0)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			e4d_msg(j->ctx, E4D_DEBUG, "%s: cannot commit the "
+				"journal: %s", dir, strerror(errno));
 			return;
+		}
 		if (run) {
 			if (run->commit_open)
 				close(run->commit_fd);
@@ -131,8 +134,10 @@ static void commit_moves(struct job *j)
 			run->commit_dev = j->fs->devno;
 		}
 	}
-	j->ctx->ops->fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, j->bs);
-	j->ctx->ops->fsync(fd);
+	ret = j->ctx->ops->fsync(fd);
+	if (ret < 0)
+		e4d_msg(j->ctx, E4D_DEBUG, "%s: journal commit: %s", dir,
+			strerror(-ret));
 	if (!run)
 		close(fd);
 }

@@ -49,6 +49,9 @@ bool e4d_policy_skip(const struct e4d_fs *fs, const struct e4d_policy *pol,
 	*reason = NULL;
 	if (fs->readonly)
 		*reason = "mounted read-only";
+	else if (fs->subtree)
+		*reason = "a bind mount of a directory (background runs take "
+			  "whole filesystems: name a mount of its root)";
 	else if (fs->rotational == 0 && !pol->include_nonrotational)
 		*reason = "non-rotational device (set include-nonrotational = yes to process it)";
 	return *reason != NULL;

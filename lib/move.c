@@ -269,7 +269,10 @@ out:
 	return ret;
 }
 
-/* One chunk [s, s + n): returns 0, E4D_MOVE_EOD or -errno. */
+/*
+ * One chunk [s, s + n): returns 0, E4D_MOVE_EOD, E4D_MOVE_STOPPED (busy
+ * when a stop came: no retry) or -errno.
+ */
 static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 {
 	const struct e4d_move_opts *o = w->o;
@@ -302,6 +305,8 @@ static int move_chunk(struct window *w, uint64_t s, uint64_t n)
 		 */
 		if (!ret)
 			return 0;
+		if (is_busy(ret) && o->stop && *o->stop)
+			return E4D_MOVE_STOPPED;	/* no retry */
 		if (is_busy(ret) && tries < o->busy_retries) {
 			/* dirty or mapped pages (mmap writers) pin folios:
 			 * write them back, give the writer a moment
@@ -631,6 +636,8 @@ static int move_around(struct window *w, uint64_t s, uint64_t n)
 	for (; s < t; lo++) {
 		uint64_t e = lo < w->ndone && w->done[lo] < t ? w->done[lo] : t;
 
+		if (w->o->stop && *w->o->stop)
+			return E4D_MOVE_STOPPED;
 		if (e > s) {
 			ret = move_chunk(w, s, e - s);
 			if (is_busy(ret))

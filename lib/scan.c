@@ -597,8 +597,13 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 	if (r.ndirs)
 		qsort(r.dirs, r.ndirs, sizeof(*r.dirs), cmp_dirname);
 	for (k = 0; k < n; k++) {
+		/* a path that does not fit PATH_MAX cannot be opened: no
+		 * name (skipped as such, not failed)
+		 */
 		if (!r.names[k] || dir_path(&r, r.parents[k], buf,
-					    PATH_MAX) < 0)
+					    PATH_MAX) < 0 ||
+		    strlen(mnt) + strlen(buf) + 1 + strlen(r.names[k]) >=
+		    PATH_MAX)
 			continue;
 		if (asprintf(&paths[k], "%s%s/%s", mnt, buf, r.names[k]) < 0)
 			paths[k] = NULL;

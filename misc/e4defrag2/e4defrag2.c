@@ -1129,7 +1129,8 @@ static int bg_fs(struct run *r, const char *path)
 		r->fs_failed = true;
 		return ret == -ENOMEM ? ret : 0;
 	}
-	for (i = 0; fs->devno && i + 1 < r->nfss; i++) {
+	/* a bind mount is skipped below, and takes no filesystem's place */
+	for (i = 0; fs->devno && !fs->subtree && i + 1 < r->nfss; i++) {
 		if (r->fss[i].devno != fs->devno)
 			continue;
 		/* named twice (two paths, or a path and the config file) */
@@ -1138,7 +1139,7 @@ static int bg_fs(struct run *r, const char *path)
 		r->nfss--;
 		goto out_close;
 	}
-	e->devno = fs->devno;
+	e->devno = fs->subtree ? 0 : fs->devno;
 	e->mountpoint = strdup(fs->mountpoint ? fs->mountpoint : path);
 	e->device = fs->device ? strdup(fs->device) : NULL;
 	memcpy(e->uuid, fs->uuid, sizeof(e->uuid));
@@ -1156,16 +1157,6 @@ static int bg_fs(struct run *r, const char *path)
 		e4d_msg(&cli->ctx, E4D_ERR, "%s: not mounted", path);
 		e->reason = "not mounted";
 		r->fs_failed = true;
-		goto out_close;
-	}
-	if (fs->subtree) {
-		notice(cli, "%s: skipped: a bind mount of a directory of %s; "
-		       "background runs take whole filesystems (name a mount "
-		       "of its root)", e->mountpoint,
-		       e->device ? e->device : "?");
-		e->result = "skipped";
-		e->reason = "a bind mount of a directory";
-		ret = 0;
 		goto out_close;
 	}
 	ret = e4d_fs_id_get(fs, &id);
@@ -1217,8 +1208,11 @@ static int bg_fs(struct run *r, const char *path)
 		goto out_close;
 	}
 	if (ret == -ENOMEM) {
-		e4d_bg_end(&cli->ctx, &cli->cfg, &bg, E4D_RUN_FAILED,
-			   EXIT_FATAL, time(NULL), NULL);
+		if (cli->dry_run)	/* it changes nothing, even then */
+			e4d_bg_abort(&bg);
+		else
+			e4d_bg_end(&cli->ctx, &cli->cfg, &bg, E4D_RUN_FAILED,
+				   EXIT_FATAL, time(NULL), NULL);
 		goto out_close;
 	}
 	result = ret == 1 ? E4D_RUN_FAILED : ret == 2 ? E4D_RUN_PARTIAL :
@@ -1876,6 +1870,15 @@ int main(int argc, char **argv)
 			return usage_error(cli.prog, "missing argument: '%s'",
 					   argv[optind - 1]);
 		default:
+			/* "--json=1": a long option given an argument it
+			 * takes none of
+			 */
+			if (!strncmp(argv[optind - 1], "--", 2) &&
+			    strchr(argv[optind - 1], '='))
+				return usage_error(cli.prog, "unknown option, "
+						   "or one that takes no "
+						   "argument: '%s'",
+						   argv[optind - 1]);
 			/* an unknown short option is in optopt, and the
 			 * argument holding it may still be to come ("-xc")
 			 */

@@ -580,6 +580,27 @@ static void test_stop(void **state)
 	e4d_extents_free(&d);
 }
 
+/* A stop (a signal, a broken lease) during a call that ends busy: no
+ * retry, and nothing after it
+ */
+static void test_stop_when_busy(void **state)
+{
+	struct e4d_extents o, d;
+	struct e4d_move_opts mo = mopts();
+	struct e4d_move_stats st = { 0 };
+
+	one(&o, &d, 1000);
+	F.stop_after = 1;
+	F.r[0] = (struct reply){ -EBUSY, 300 };
+	F.nr = 1;
+	assert_int_equal(e4d_move_window(&ctx, 3, 4, &o, &d, 0, 4096, &mo,
+					 &st), E4D_MOVE_STOPPED);
+	assert_int_equal(F.ncalls, 1);
+	assert_int_equal(st.moved, 300);
+	e4d_extents_free(&o);
+	e4d_extents_free(&d);
+}
+
 static void test_holes_and_unwritten(void **state)
 {
 	struct e4d_extents o = { 0 }, d = { 0 };
@@ -826,6 +847,7 @@ int main(void)
 		cmocka_unit_test_setup(test_enospc, reset),
 		cmocka_unit_test_setup(test_enodata_and_truncate, reset),
 		cmocka_unit_test_setup(test_stop, reset),
+		cmocka_unit_test_setup(test_stop_when_busy, reset),
 		cmocka_unit_test_setup(test_holes_and_unwritten, reset),
 		cmocka_unit_test_setup(test_first_moves, reset),
 		cmocka_unit_test_setup(test_first_moves_per_batch, reset),
