@@ -101,6 +101,28 @@ ts_fragment() {
 	sync
 }
 
+# ts_frag_interleaved FILE N: a file of N pieces of 16 KiB of random data,
+# each allocated between two pieces of a spacer file that is then deleted:
+# N extents whatever the free space looked like (fio into filled holes
+# does not always fragment every file)
+ts_frag_interleaved() {
+	local i
+
+	: >"$1" && : >"$1.sp" || return 1
+	{
+		echo "open $1"
+		echo "open $1.sp"
+		for ((i = 0; i < $2; i++)); do
+			echo "file 0"
+			echo "falloc $((i * 16384)) 16384"
+			echo "file 1"
+			echo "falloc $((i * 16384)) 16384"
+		done
+	} | xfs_io >/dev/null &&
+		dd if=/dev/urandom of="$1" bs=16k count="$2" conv=notrunc,fsync \
+			status=none && rm "$1.sp" && sync
+}
+
 # ts_filefrag FILE: filefrag's extent count
 ts_filefrag() {
 	filefrag "$1" | sed -n 's/.*: \([0-9]*\) extents\{0,1\} found$/\1/p'
