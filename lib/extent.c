@@ -95,25 +95,25 @@ static unsigned int fiemap_flags(uint32_t fe)
 	return f;
 }
 
-int e4d_fiemap_read(const struct e4d_ctx *ctx, int fd, unsigned int blocksize,
-		    int sync, struct e4d_extents *el)
+static int fiemap_range(const struct e4d_ctx *ctx, int fd,
+			unsigned int blocksize, int sync, uint64_t start,
+			uint64_t end, struct e4d_extents *el)
 {
 	size_t sz = sizeof(struct fiemap) +
 		    FIEMAP_BATCH * sizeof(struct fiemap_extent);
 	struct fiemap *fm = malloc(sz);
-	uint64_t start = 0;
 	int ret = 0;
 	int last = 0;
 
 	if (!fm)
 		return -ENOMEM;
 	e4d_extents_reset(el);
-	while (!last) {
+	while (!last && start < end) {
 		uint32_t i;
 
 		memset(fm, 0, sizeof(*fm));
 		fm->fm_start = start;
-		fm->fm_length = FIEMAP_MAX_OFFSET - start;
+		fm->fm_length = end - start;
 		fm->fm_flags = sync ? FIEMAP_FLAG_SYNC : 0;
 		fm->fm_extent_count = FIEMAP_BATCH;
 		ret = ctx->ops->fiemap(fd, fm);
@@ -123,22 +123,36 @@ int e4d_fiemap_read(const struct e4d_ctx *ctx, int fd, unsigned int blocksize,
 			break;
 		for (i = 0; i < fm->fm_mapped_extents; i++) {
 			struct fiemap_extent *fe = &fm->fm_extents[i];
-			uint64_t end = fe->fe_logical + fe->fe_length;
+			uint64_t e = fe->fe_logical + fe->fe_length;
 
 			ret = e4d_extents_add(el, fe->fe_logical / blocksize,
 					      fe->fe_physical / blocksize,
-					      (end + blocksize - 1) / blocksize -
+					      (e + blocksize - 1) / blocksize -
 					      fe->fe_logical / blocksize,
 					      fiemap_flags(fe->fe_flags));
 			if (ret < 0)
 				goto out_free;
 			if (fe->fe_flags & FIEMAP_EXTENT_LAST)
 				last = 1;
-			start = end;
+			start = e;
 		}
 		sync = 0;
 	}
 out_free:
 	free(fm);
 	return ret < 0 ? ret : 0;
+}
+
+int e4d_fiemap_read(const struct e4d_ctx *ctx, int fd, unsigned int blocksize,
+		    int sync, struct e4d_extents *el)
+{
+	return fiemap_range(ctx, fd, blocksize, sync, 0, FIEMAP_MAX_OFFSET,
+			    el);
+}
+
+int e4d_fiemap_read_range(const struct e4d_ctx *ctx, int fd,
+			  unsigned int blocksize, uint64_t start, uint64_t end,
+			  struct e4d_extents *el)
+{
+	return fiemap_range(ctx, fd, blocksize, 0, start, end, el);
 }

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fiemap.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,8 +203,6 @@ static bool donor_has(const struct e4d_extents *donor, uint64_t b)
 	return donor_find(donor, b) != NULL;
 }
 
-#define RESUME_BATCH	32	/* FIEMAP extents per call in resume_at() */
-
 /*
  * After a call that stopped part way (EBUSY): in *@p, the first block of
  * [s, t) still to move. The stock ioctl counts in moved_len only the
@@ -217,56 +214,31 @@ static bool donor_has(const struct e4d_extents *donor, uint64_t b)
  */
 static int resume_at(struct window *w, uint64_t s, uint64_t t, uint64_t *p)
 {
-	size_t sz = sizeof(struct fiemap) +
-		    RESUME_BATCH * sizeof(struct fiemap_extent);
-	struct fiemap *fm = malloc(sz);
-	uint32_t i;
-	int ret = -1;
+	struct e4d_extents now = { 0 };
+	size_t i;
 
-	while (fm && s < t) {
-		memset(fm, 0, sz);
-		fm->fm_start = (uint64_t)s * w->bs;
-		fm->fm_length = (uint64_t)(t - s) * w->bs;
-		fm->fm_extent_count = RESUME_BATCH;
-		if (w->ctx->ops->fiemap(w->fd, fm) < 0)
-			goto out;
-		if (!fm->fm_mapped_extents)
-			break;		/* holes to @t */
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
-			const struct fiemap_extent *fe = &fm->fm_extents[i];
-			uint64_t lb = fe->fe_logical / w->bs;
-			uint64_t pb = fe->fe_physical / w->bs;
-			uint64_t le = (fe->fe_logical + fe->fe_length +
-				       w->bs - 1) / w->bs;
-			uint64_t b;
+	if (e4d_fiemap_read_range(w->ctx, w->fd, w->bs, s * w->bs,
+				  t * w->bs, &now) < 0) {
+		e4d_extents_free(&now);
+		return -1;
+	}
+	*p = t;
+	for (i = 0; i < now.n && *p == t; i++) {
+		const struct e4d_extent *e = &now.v[i];
+		uint64_t b = e->lblk > s ? e->lblk : s;	/* holes: done */
 
-			if (lb > s)
-				s = lb;		/* a hole before it: done */
-			for (b = s; b < le && b < t; b++) {
-				const struct e4d_extent *d =
-					donor_find(w->donor, b);
+		for (; b < e->lblk + e->len && b < t; b++) {
+			const struct e4d_extent *d = donor_find(w->donor, b);
 
-				if ((fe->fe_flags & (FIEMAP_EXTENT_DELALLOC |
-						     FIEMAP_EXTENT_UNKNOWN)) ||
-				    !d || d->pblk + (b - d->lblk) !=
-				    pb + (b - lb)) {
-					*p = b;
-					ret = 0;
-					goto out;
-				}
+			if ((e->flags & E4D_EXT_DELALLOC) || !d ||
+			    d->pblk + (b - d->lblk) != e->pblk + (b - e->lblk)) {
+				*p = b;
+				break;
 			}
-			s = b;
-			if (fe->fe_flags & FIEMAP_EXTENT_LAST)
-				s = t;
 		}
 	}
-	if (fm) {
-		*p = t;
-		ret = 0;
-	}
-out:
-	free(fm);
-	return ret;
+	e4d_extents_free(&now);
+	return 0;
 }
 
 /*

@@ -80,4 +80,20 @@ bool e4d_extents_next_run(const struct e4d_extents *el, size_t *pos,
 int e4d_fiemap_read(const struct e4d_ctx *ctx, int fd, unsigned int blocksize,
 		    int sync, struct e4d_extents *el);
 
+/**
+ * e4d_fiemap_read_range() - read the mapping of bytes [@start, @end) of a
+ * file with FIEMAP, as e4d_fiemap_read() does for the whole file
+ * @ctx: library context (its ops->fiemap is used)
+ * @fd: open file
+ * @blocksize: filesystem block size in bytes
+ * @start: first byte
+ * @end: end of the range (exclusive)
+ * @el: list to fill (reset first): the extents that overlap the range
+ *
+ * Return: 0 or a negative errno.
+ */
+int e4d_fiemap_read_range(const struct e4d_ctx *ctx, int fd,
+			  unsigned int blocksize, uint64_t start, uint64_t end,
+			  struct e4d_extents *el);
+
 #endif
