@@ -110,36 +110,23 @@ static int take_lease(struct job *j)
  */
 static void commit_moves(struct job *j)
 {
-	struct e4d_defrag_run *run = j->o->run;
 	const char *dir = j->fs->mountpoint ? j->fs->mountpoint : j->dir;
 	int fd, ret;
 
 	if (j->res->mv.moved <= j->committed)
 		return;
 	j->committed = j->res->mv.moved;
-	if (run && run->commit_open && run->commit_dev == j->fs->devno) {
-		fd = run->commit_fd;
-	} else {
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			e4d_msg(j->ctx, E4D_DEBUG, "%s: cannot commit the "
-				"journal: %s", dir, strerror(errno));
-			return;
-		}
-		if (run) {
-			if (run->commit_open)
-				close(run->commit_fd);
-			run->commit_open = true;
-			run->commit_fd = fd;
-			run->commit_dev = j->fs->devno;
-		}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		e4d_msg(j->ctx, E4D_DEBUG, "%s: cannot commit the journal: "
+			"%s", dir, strerror(errno));
+		return;
 	}
 	ret = j->ctx->ops->fsync(fd);
 	if (ret < 0)
 		e4d_msg(j->ctx, E4D_DEBUG, "%s: journal commit: %s", dir,
 			strerror(-ret));
-	if (!run)
-		close(fd);
+	close(fd);
 }
 
 static void give_lease_back(struct job *j)
@@ -612,7 +599,5 @@ void e4d_defrag_run_end(struct e4d_defrag_run *run)
 	if (!run)
 		return;
 	e4d_move_pend_flush(&run->pend);
-	if (run->commit_open)
-		close(run->commit_fd);
 	memset(run, 0, sizeof(*run));
 }

@@ -29,12 +29,6 @@ struct e4d_fs;
 struct e4d_defrag_run {
 	dev_t warmed;			/* the allocator's index loaded */
 	struct e4d_move_pend pend;	/* a drop left to the next window */
-	/* a directory of filesystem @commit_dev whose fsync() commits the
-	 * journal after each file moved (see commit_moves() in defrag.c)
-	 */
-	bool commit_open;
-	int commit_fd;
-	dev_t commit_dev;
 };
 
 struct e4d_defrag_opts {
