@@ -1,5 +1,6 @@
 #!/bin/sh
-# autogen.sh - generate ./configure and config.h.in (needs autoconf, pkg-config)
+# autogen.sh - generate ./configure and config.h.in (needs autoconf,
+# automake for aclocal, pkg-config)
 set -e
 cd "$(dirname "$0")"
 aclocal

@@ -6,7 +6,9 @@ pkgs=(
 	build-essential autoconf pkg-config
 	libext2fs-dev comerr-dev libmount-dev libblkid-dev libsmartcols-dev
 	libcmocka-dev python3-prometheus-client
-	e2fsprogs util-linux fio jq xfsprogs btrfs-progs attr acl
+	automake
+	e2fsprogs util-linux util-linux-extra procps bc
+	fio jq xfsprogs btrfs-progs attr acl
 	debhelper dpkg-dev lintian systemd bash-completion patch
 )
 missing=()
@@ -16,7 +18,15 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# a fresh machine may run apt itself at boot: wait for its locks
+	lock=(-o DPkg::Lock::Timeout=600)
+	for try in 1 2 3 4 5 6; do
+		apt-get "${lock[@]}" update -qq && break
+		[ "$try" -lt 6 ] || exit 1
+		echo "apt-get update failed, again in 20 s" >&2
+		sleep 20
+	done
+	apt-get "${lock[@]}" install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
 	echo "installed: ${missing[*]}"
 fi

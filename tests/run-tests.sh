@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run-tests.sh [unit] [ts] [kernel] - run test parts, count every test
-# case, and end with one line "N passed, N failed[, N skipped]".
+# case, and end with one line "N passed, N failed" (skips are counted on
+# the line before it).
 #
 #   unit    CMocka programs tests/unit/test_* (TAP output, each case counts)
 #   ts      integration scripts tests/ts/<area>/<name> (root, loop devices);
@@ -11,7 +12,7 @@
 #           (made by tests/build.sh with E4D_ASAN_DIR)
 #
 # TS_ONLY=area/name runs one integration test; TS_TIMEOUT (default 900 s)
-# bounds each.
+# bounds each, UNIT_TIMEOUT (default 600 s) each CMocka program.
 set -u
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,15 +26,19 @@ run_unit() {
 	for t in "$dir"/tests/unit/test_*; do
 		[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
 		t=${t#./}
-		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
-		local rc=$?
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 30 \
+			"${UNIT_TIMEOUT:-600}" "$t" 2>&1)
+		local rc=$? ns
+		# cmocka prints a skip() as "not ok N # SKIP ..."
+		ns=$(grep -c '^not ok .*# SKIP' <<<"$out")
 		np=$(grep -c '^ok ' <<<"$out")
-		nf=$(grep -c '^not ok ' <<<"$out")
+		nf=$(($(grep -c '^not ok ' <<<"$out") - ns))
 		if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then
-			nf=1	# crashed before reporting
+			nf=1	# crashed or timed out before reporting
 		fi
 		pass=$((pass + np))
 		fail=$((fail + nf))
+		skip=$((skip + ns))
 		if [ "$nf" -gt 0 ]; then
 			echo "$out"
 			echo "FAIL: $t ($np passed, $nf failed)"
@@ -44,17 +49,32 @@ run_unit() {
 }
 
 run_ts() {
-	local t name rc log tag=${1:-}
+	local t name rc log san tag=${1:-}
 	for t in tests/ts/*/*; do
 		[ -f "$t" ] && [ "${t##*/}" != lib.sh ] || continue
 		name=$tag${t#tests/ts/}
 		[ -n "${TS_ONLY:-}" ] && [ "$TS_ONLY" != "${t#tests/ts/}" ] &&
 			continue
 		log=$logdir/${name//\//_}.log
-		# from tests/out/, so stray files (fio state) stay out of the tree
-		(cd "$logdir" && timeout -k 30 "${TS_TIMEOUT:-900}" \
-			bash "$top/$t") >"$log" 2>&1
+		san=${name//\//_}
+		san=$logdir/san.${san//:/_}
+		rm -f "$san".*
+		# from tests/out/, so stray files (fio state) stay out of the tree;
+		# sanitizer reports go to files, so that a report is a failure
+		# even where the test does not look at e4defrag2's exit status
+		(cd "$logdir" &&
+			if [ -n "${ASAN_OPTIONS:-}" ]; then
+				export ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$san
+				export UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$san
+			fi
+			timeout -k 30 "${TS_TIMEOUT:-900}" bash "$top/$t") \
+			>"$log" 2>&1
 		rc=$?
+		if [ "$rc" -ne 77 ] && compgen -G "$san.*" >/dev/null; then
+			echo "sanitizer report(s):" >>"$log"
+			cat "$san".* >>"$log"
+			rc=99
+		fi
 		case $rc in
 		0)  pass=$((pass + 1)); echo "PASS: ts/$name" ;;
 		77) skip=$((skip + 1)); echo "SKIP: ts/$name: $(tail -1 "$log")" ;;
@@ -109,9 +129,6 @@ for p in "${parts[@]}"; do
 	*) echo "run-tests.sh: unknown part '$p'" >&2; exit 2 ;;
 	esac
 done
-if [ "$skip" -gt 0 ]; then
-	echo "$pass passed, $fail failed, $skip skipped"
-else
-	echo "$pass passed, $fail failed"
-fi
+[ "$skip" -eq 0 ] || echo "$skip skipped"
+echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
