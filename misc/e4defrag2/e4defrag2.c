@@ -1721,11 +1721,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", cli.prog);
 		return EXIT_FATAL;
 	}
-	/* without --background, none of the background defaults apply */
-	cli.cfg.time_budget = 0;
-	cli.cfg.max_rate = 0;
-	cli.cfg.min_age = 0;
-	cli.cfg.busy = E4D_BUSY_IGNORE;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":cJo:rnbaHvhVt:", longopts,
 				NULL)) != -1) {
@@ -1907,6 +1902,13 @@ int main(int argc, char **argv)
 	} else if (cli.check) {
 		status = run_report(&cli, argv + optind, argc - optind);
 	} else {
+		/* without --background, none of the background defaults
+		 * apply (cli.cfg has them: e4d_config_init())
+		 */
+		cli.cfg.time_budget = 0;
+		cli.cfg.max_rate = 0;
+		cli.cfg.min_age = 0;
+		cli.cfg.busy = E4D_BUSY_IGNORE;
 		if (cli.set.time_budget)
 			cli.cfg.time_budget = cli.ov.time_budget;
 		if (cli.set.max_rate)
