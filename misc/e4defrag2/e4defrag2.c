@@ -1584,6 +1584,26 @@ static int write_metrics(struct run *r)
 	return ret;
 }
 
+/*
+ * A file a run leaves unfinished is the first of the next run again (worst
+ * first), and that run moves its windows from the start: those already
+ * moved are left alone (they have the fewest extents they can), the one
+ * that was cut short is moved again whole. So a window must fit in a run
+ * several times over, or a run whose budget and rate move less than a
+ * window would start that window over each time and never get past it.
+ */
+static void bg_window(struct cli *cli)
+{
+	uint64_t w;
+
+	if (cli->dopts.window || !cli->cfg.max_rate || !cli->cfg.time_budget)
+		return;
+	w = cli->cfg.max_rate * cli->cfg.time_budget / 4;
+	if (w < E4D_WINDOW_DEFAULT)
+		cli->dopts.window = w < (1ull << 20) ? 1ull << 20 :
+				    w & ~((1ull << 20) - 1);
+}
+
 static int run_background(struct cli *cli, char **paths, int npaths)
 {
 	struct run r = { 0 };
@@ -1599,6 +1619,7 @@ static int run_background(struct cli *cli, char **paths, int npaths)
 		return EXIT_FATAL;
 	user_chunk = cli->chunk != 0;
 	run_start(&r, cli);	/* sizes the calls to a rate limit */
+	bg_window(cli);
 	if (!user_chunk && (!cli->chunk || cli->chunk > BG_CHUNK))
 		cli->chunk = BG_CHUNK;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
