@@ -9,7 +9,7 @@ pkgs=(
 	automake
 	e2fsprogs util-linux util-linux-extra procps bc
 	fio jq xfsprogs btrfs-progs attr acl
-	debhelper dpkg-dev lintian systemd bash-completion patch
+	debhelper dpkg-dev lintian systemd bash-completion patch strace
 )
 missing=()
 for p in "${pkgs[@]}"; do
