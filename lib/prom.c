@@ -106,20 +106,29 @@ static const struct metric {
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
+/* A label value: UTF-8 (Prometheus refuses a file with anything else; a
+ * byte that is not is the text \xNN, as in the JSON), then escaped.
+ */
 static void put_label(FILE *out, const char *name, const char *v, bool comma)
 {
+	char *safe = v ? e4d_json_safe(v) : NULL;
+	const char *p = safe ? safe : v;
+
 	fprintf(out, "%s%s=\"", comma ? "," : "", name);
-	for (; v && *v; v++) {
-		if (*v == '\\')
+	for (; p && *p; p++) {
+		if (*p == '\\')
 			fputs("\\\\", out);
-		else if (*v == '"')
+		else if (*p == '"')
 			fputs("\\\"", out);
-		else if (*v == '\n')
+		else if (*p == '\n')
 			fputs("\\n", out);
+		else if (!safe && (unsigned char)*p >= 0x80)
+			fputc('?', out);	/* out of memory */
 		else
-			fputc(*v, out);
+			fputc(*p, out);
 	}
 	fputc('"', out);
+	free(safe);
 }
 
 static void put_labels(FILE *out, const struct e4d_prom_fs *p)

@@ -133,6 +133,23 @@ static void test_content(void **state)
 	free(t);
 }
 
+/* A mount path that is not UTF-8: the label still is (the text \xNN for
+ * each byte that is not, as in the JSON), valid UTF-8 is kept.
+ */
+static void test_not_utf8(void **state)
+{
+	struct e4d_prom_fs fs[2];
+	char *t;
+
+	two_fs(fs);
+	fs[1].mountpoint = "/mnt/\xff\xc3\xa9t\xc3";
+	t = format(fs, 2);
+	assert_non_null(strstr(t, "e4defrag2_files_scanned{mountpoint="
+				  "\"/mnt/\\\\xff\xc3\xa9t\\\\xc3\","));
+	assert_null(strstr(t, "\xff"));
+	free(t);
+}
+
 /* The file parses with prometheus_client; print what it understood. */
 static const char pyscript[] =
 	"import sys\n"
@@ -199,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content),
+		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_parser),
 	};
 
