@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <libmount.h>
 
@@ -169,14 +170,22 @@ void e4d_bg_mounts_free(char **paths, size_t n)
 	free(paths);
 }
 
-static bool have_dev(char **paths, size_t n, dev_t dev)
+/* The index of the path on device @dev, or -1. */
+static ssize_t have_dev(char **paths, size_t n, dev_t dev)
 {
 	struct stat st;
 
 	while (n--)
 		if (!stat(paths[n], &st) && st.st_dev == dev)
-			return true;
-	return false;
+			return n;
+	return -1;
+}
+
+static bool is_ro_mount(const char *path)
+{
+	struct statvfs sv;
+
+	return !statvfs(path, &sv) && (sv.f_flag & ST_RDONLY);
 }
 
 int e4d_bg_mounts(const struct e4d_ctx *ctx, char ***paths, size_t *n)
@@ -199,14 +208,32 @@ int e4d_bg_mounts(const struct e4d_ctx *ctx, char ***paths, size_t *n)
 	}
 	while (mnt_table_next_fs(tb, it, &mfs) == 0) {
 		const char *target = mnt_fs_get_target(mfs);
-
 		const char *root = mnt_fs_get_root(mfs);
+		const char *vopt = mnt_fs_get_vfs_options(mfs);
+		ssize_t at;
 
 		/* a bind mount of a directory is no whole filesystem */
 		if (!target || strcmp(mnt_fs_get_fstype(mfs) ?: "", "ext4") ||
-		    (root && strcmp(root, "/")) ||
-		    have_dev(v, cnt, mnt_fs_get_devno(mfs)))
+		    (root && strcmp(root, "/")))
 			continue;
+		at = have_dev(v, cnt, mnt_fs_get_devno(mfs));
+		if (at >= 0) {
+			/* mounted again: a read-write mount is preferred to
+			 * a read-only one, which the policy skips
+			 */
+			if (vopt && !mnt_optstr_get_option(vopt, "ro", NULL,
+							   NULL))
+				continue;
+			if (!is_ro_mount(v[at]))
+				continue;
+			free(v[at]);
+			v[at] = strdup(target);
+			if (!v[at]) {
+				ret = -ENOMEM;
+				goto out_free;
+			}
+			continue;
+		}
 		nv = realloc(v, (cnt + 1) * sizeof(*v));
 		if (!nv) {
 			ret = -ENOMEM;

@@ -1129,7 +1129,9 @@ static int bg_fs(struct run *r, const char *path)
 		r->fs_failed = true;
 		return ret == -ENOMEM ? ret : 0;
 	}
-	/* a bind mount is skipped below, and takes no filesystem's place */
+	/* a bind mount is skipped below, and takes no filesystem's place;
+	 * nor does a read-only mount, which another mount may make writable
+	 */
 	for (i = 0; fs->devno && !fs->subtree && i + 1 < r->nfss; i++) {
 		if (r->fss[i].devno != fs->devno)
 			continue;
@@ -1139,7 +1141,7 @@ static int bg_fs(struct run *r, const char *path)
 		r->nfss--;
 		goto out_close;
 	}
-	e->devno = fs->subtree ? 0 : fs->devno;
+	e->devno = fs->subtree || fs->readonly ? 0 : fs->devno;
 	e->mountpoint = strdup(fs->mountpoint ? fs->mountpoint : path);
 	e->device = fs->device ? strdup(fs->device) : NULL;
 	memcpy(e->uuid, fs->uuid, sizeof(e->uuid));
