@@ -77,6 +77,11 @@ int e4d_bg_file_done(struct e4d_bg *bg, uint64_t ino, uint64_t bytes,
 	return e4d_done_add(&bg->done, ino);
 }
 
+void e4d_bg_file_part(struct e4d_bg *bg, uint64_t bytes)
+{
+	bg->bytes += bytes;
+}
+
 /* The state as a run ending now with @result would leave it. */
 static void run_state(const struct e4d_bg *bg, enum e4d_run_result result,
 		      int exit_code, uint64_t now, struct e4d_state *st)

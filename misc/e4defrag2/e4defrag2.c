@@ -862,6 +862,8 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 		return 0;
 	}
 	ret = account(r, c, &res);
+	if (!ret && r->bg && res.bytes)	/* stopped short in it */
+		e4d_bg_file_part(r->bg, res.bytes);
 	if (ret <= 0)
 		return ret < 0 ? ret : 1;
 	r->finished++;

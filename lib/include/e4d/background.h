@@ -110,6 +110,15 @@ int e4d_bg_file_done(struct e4d_bg *bg, uint64_t ino, uint64_t bytes,
 		     uint64_t ext_before, uint64_t ext_after);
 
 /**
+ * e4d_bg_file_part() - account the bytes moved in a file the run stopped
+ * short in (budget, signal): they count in the state's bytes moved, but
+ * the file is not done and the next run takes it up again
+ * @bg: run
+ * @bytes: bytes moved in it
+ */
+void e4d_bg_file_part(struct e4d_bg *bg, uint64_t bytes);
+
+/**
  * e4d_bg_checkpoint() - save the run so far, so that a crash or kill -9
  * loses little: the done record, then the state as of a partial run
  * @ctx: library context
