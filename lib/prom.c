@@ -177,7 +177,34 @@ static void put_value(FILE *out, const struct metric *m,
 	}
 }
 
-static void put_results(FILE *out, const struct e4d_prom_fs *fs, size_t n)
+/* Sample lines of the file being replaced, kept (e4d_prom_fs.keep). */
+struct kept {
+	char *buf;		/* the file, lines NUL-terminated in place */
+	char **line;
+	size_t n;
+};
+
+static bool kept_has(const struct kept *k, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; k && i < k->n; i++)
+		if (!strncmp(k->line[i], name, len) && k->line[i][len] == '{')
+			return true;
+	return false;
+}
+
+static void put_kept(FILE *out, const struct kept *k, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; k && i < k->n; i++)
+		if (!strncmp(k->line[i], name, len) && k->line[i][len] == '{')
+			fprintf(out, "%s\n", k->line[i]);
+}
+
+static void put_results(FILE *out, const struct e4d_prom_fs *fs, size_t n,
+			const struct kept *k)
 {
 	static const enum e4d_run_result res[] = {
 		E4D_RUN_OK, E4D_RUN_PARTIAL, E4D_RUN_FAILED,
@@ -187,7 +214,7 @@ static void put_results(FILE *out, const struct e4d_prom_fs *fs, size_t n)
 
 	for (i = 0; i < n; i++)
 		any |= fs[i].have_run;
-	if (!any)
+	if (!any && !kept_has(k, "e4defrag2_last_run_result"))
 		return;
 	fputs("# HELP e4defrag2_last_run_result Result of the last run: 1 for the one it had.\n"
 	      "# TYPE e4defrag2_last_run_result gauge\n", out);
@@ -202,15 +229,17 @@ static void put_results(FILE *out, const struct e4d_prom_fs *fs, size_t n)
 			fprintf(out, "} %d\n", fs[i].result == res[r]);
 		}
 	}
+	put_kept(out, k, "e4defrag2_last_run_result");
 }
 
-int e4d_prom_format(FILE *out, const struct e4d_prom_fs *fs, size_t n)
+static int format(FILE *out, const struct e4d_prom_fs *fs, size_t n,
+		  const struct kept *k)
 {
 	size_t i, m;
 	bool any;
 
 	for (m = 0; m < NMETRICS; m++) {
-		any = false;
+		any = kept_has(k, metrics[m].name);
 		for (i = 0; i < n; i++)
 			any |= has_part(&fs[i], metrics[m].part);
 		if (!any)
@@ -225,23 +254,116 @@ int e4d_prom_format(FILE *out, const struct e4d_prom_fs *fs, size_t n)
 			fputs("} ", out);
 			put_value(out, &metrics[m], &fs[i]);
 		}
+		put_kept(out, k, metrics[m].name);
 	}
-	put_results(out, fs, n);
+	put_results(out, fs, n, k);
 	return ferror(out) ? -EIO : 0;
+}
+
+int e4d_prom_format(FILE *out, const struct e4d_prom_fs *fs, size_t n)
+{
+	return format(out, fs, n, NULL);
+}
+
+/* Whether sample @line is of a mountpoint @fs keeps. */
+static bool line_kept(const char *line, const struct e4d_prom_fs *fs,
+		      size_t n)
+{
+	const char *brace = strchr(line, '{');
+	char *want = NULL;
+	size_t i, len = 0;
+	bool found = false;
+	FILE *mem;
+
+	if (!brace)
+		return false;
+	for (i = 0; i < n && !found; i++) {
+		if (!fs[i].keep)
+			continue;
+		mem = open_memstream(&want, &len);
+		if (!mem)
+			return false;
+		put_label(mem, "mountpoint", fs[i].mountpoint, false);
+		fputc(',', mem);
+		if (!fclose(mem))
+			found = !strncmp(brace + 1, want, len);
+		free(want);
+		want = NULL;
+	}
+	return found;
+}
+
+/* The samples of the file at @path that @fs keeps, if any. */
+static int read_kept(const char *path, const struct e4d_prom_fs *fs,
+		     size_t n, struct kept *k)
+{
+	char *p, *nl, **nv;
+	size_t len = 0, i;
+	ssize_t got = 0;
+	int fd, ret = 0;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < n && !fs[i].keep; i++)
+		;
+	if (i == n)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 0;	/* nothing to keep */
+	k->buf = malloc(E4D_PROM_MAX_SIZE + 1);
+	if (!k->buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (len <= E4D_PROM_MAX_SIZE) {
+		got = read(fd, k->buf + len, E4D_PROM_MAX_SIZE + 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += got;
+	}
+	if (len > E4D_PROM_MAX_SIZE || got < 0)
+		len = 0;	/* too large or unreadable: nothing kept */
+	k->buf[len] = '\0';
+	for (p = k->buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;	/* a line cut short is not a sample */
+		*nl = '\0';
+		if (*p == '#' || !line_kept(p, fs, n))
+			continue;
+		nv = realloc(k->line, (k->n + 1) * sizeof(*nv));
+		if (!nv) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		k->line = nv;
+		k->line[k->n++] = p;
+	}
+out:
+	close(fd);
+	return ret;
 }
 
 int e4d_prom_write(const struct e4d_ctx *ctx, const char *path,
 		   const struct e4d_prom_fs *fs, size_t n)
 {
 	char *buf = NULL, *dcopy = NULL, *bcopy = NULL;
+	struct kept k;
 	size_t len = 0;
 	FILE *mem;
 	int dfd, ret;
 
+	ret = read_kept(path, fs, n, &k);
+	if (ret)
+		goto out_free;
 	mem = open_memstream(&buf, &len);
-	if (!mem)
-		return -ENOMEM;
-	ret = e4d_prom_format(mem, fs, n);
+	if (!mem) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = format(mem, fs, n, &k);
 	if (fclose(mem) && !ret)
 		ret = -ENOMEM;
 	if (ret)
@@ -264,6 +386,8 @@ out_msg:
 		e4d_msg(ctx, E4D_ERR, "cannot write metrics to %s: %s", path,
 			strerror(-ret));
 out_free:
+	free(k.line);
+	free(k.buf);
 	free(bcopy);
 	free(dcopy);
 	free(buf);

@@ -1562,6 +1562,15 @@ static void start_logging(struct cli *cli)
 	}
 }
 
+static bool prom_named(const struct e4d_prom_fs *v, size_t n,
+		       const char *mountpoint)
+{
+	while (n--)
+		if (!strcmp(v[n].mountpoint, mountpoint))
+			return true;
+	return false;
+}
+
 static int write_metrics(struct run *r)
 {
 	struct cli *cli = r->cli;
@@ -1582,6 +1591,20 @@ static int write_metrics(struct run *r)
 		v[n].mountpoint = e->mountpoint;
 		v[n].device = e->device;
 		v[n++].uuid = e->uuid;
+	}
+	/* filesystems this run did not get to (locked, no time left) keep
+	 * the samples the last run that did wrote
+	 */
+	for (i = 0; i < r->nfss; i++) {
+		struct fsent *e = &r->fss[i];
+
+		if (!e->have_prom && e->mountpoint && e->result &&
+		    (!strcmp(e->result, "locked") ||
+		     !strcmp(e->result, "partial")) &&
+		    !prom_named(v, n, e->mountpoint)) {
+			v[n].mountpoint = e->mountpoint;
+			v[n++].keep = true;
+		}
 	}
 	ret = e4d_prom_write(&cli->ctx, cli->cfg.prometheus_file, v, n);
 	free(v);

@@ -150,6 +150,77 @@ static void test_not_utf8(void **state)
 	free(t);
 }
 
+static char *slurp(const char *path)
+{
+	char *buf = calloc(1, 1 << 16);
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(buf);
+	assert_non_null(f);
+	assert_true(fread(buf, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A run that did not get to a filesystem (locked, no time left) keeps the
+ * samples the file had for it, under each metric's one HELP and TYPE; a
+ * filesystem the run does not name at all is dropped.
+ */
+static void test_keep(void **state)
+{
+	char dir[] = "/tmp/e4d-prom.XXXXXX", path[64];
+	struct e4d_prom_fs fs[2], now[2];
+	struct e4d_ctx ctx;
+	char *t;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/e4defrag2.prom", dir);
+	e4d_ctx_init(&ctx);
+	two_fs(fs);
+	assert_int_equal(e4d_prom_write(&ctx, path, fs, 2), 0);
+
+	/* the first measured again, the second (mountpoint "/") kept */
+	now[0] = fs[0];
+	now[0].files = 999;
+	memset(&now[1], 0, sizeof(now[1]));
+	now[1].mountpoint = "/";
+	now[1].keep = true;
+	assert_int_equal(e4d_prom_write(&ctx, path, now, 2), 0);
+	t = slurp(path);
+	assert_non_null(strstr(t, "# TYPE e4defrag2_files_scanned gauge\n"
+				  "e4defrag2_files_scanned" LBL0 " 999\n"
+				  "e4defrag2_files_scanned" LBL1 " 0\n"));
+	assert_int_equal(count(t, "# HELP e4defrag2_files_scanned "), 1);
+	assert_int_equal(count(t, "e4defrag2_files_scanned{"), 2);
+	assert_int_equal(count(t, "e4defrag2_extents{"), 2);
+	free(t);
+
+	/* the other way round: the escaped mountpoint is matched */
+	now[0] = fs[1];
+	memset(&now[1], 0, sizeof(now[1]));
+	now[1].mountpoint = fs[0].mountpoint;
+	now[1].keep = true;
+	assert_int_equal(e4d_prom_write(&ctx, path, now, 2), 0);
+	t = slurp(path);
+	assert_non_null(strstr(t, "e4defrag2_files_scanned" LBL1 " 0\n"
+				  "e4defrag2_files_scanned" LBL0 " 999\n"));
+	assert_non_null(strstr(t, "e4defrag2_moved_bytes_total" LBL0
+				  " 3145728\n"));
+	assert_int_equal(count(t, ",result=\"partial\"} 1\n"), 1);
+	assert_int_equal(count(t, "# TYPE e4defrag2_last_run_result "), 1);
+	free(t);
+
+	/* not named: dropped */
+	assert_int_equal(e4d_prom_write(&ctx, path, fs + 1, 1), 0);
+	t = slurp(path);
+	assert_null(strstr(t, "quoted"));
+	assert_int_equal(count(t, "e4defrag2_files_scanned{"), 1);
+	free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The file parses with prometheus_client; print what it understood. */
 static const char pyscript[] =
 	"import sys\n"
@@ -217,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content),
 		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_parser),
 	};
 

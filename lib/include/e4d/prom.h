@@ -60,6 +60,11 @@ struct e4d_prom_fs {
 	double duration;	/* seconds */
 	enum e4d_run_result result;
 	int exit_code;
+	/* not measured by this run (another run held it, the time budget
+	 * left none): e4d_prom_write() keeps the samples the file being
+	 * replaced has for this mountpoint; only mountpoint is needed
+	 */
+	bool keep;
 };
 
 /**
@@ -95,12 +100,19 @@ void e4d_prom_from_state(struct e4d_prom_fs *p, const struct e4d_state *st);
  */
 int e4d_prom_format(FILE *out, const struct e4d_prom_fs *fs, size_t n);
 
+#define E4D_PROM_MAX_SIZE	(16u << 20)	/* bytes of a file read back */
+
 /**
  * e4d_prom_write() - replace a metrics file atomically
  * @ctx: library context; failures are reported through it
  * @path: file, normally ending in ".prom" in the collector's directory
  * @fs: filesystems
  * @n: how many
+ *
+ * The samples the file had for the mountpoints of entries marked keep are
+ * kept, each under its metric (a file that cannot be read, or is larger
+ * than E4D_PROM_MAX_SIZE, has none to keep). Those of filesystems @fs does
+ * not name are dropped.
  *
  * Return: 0 or a negative errno.
  */
