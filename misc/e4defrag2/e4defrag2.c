@@ -1682,7 +1682,8 @@ static int run_background(struct cli *cli, char **paths, int npaths)
 			goto out_free;
 		}
 		e->result = "partial";
-		e->reason = "not started: time budget used up";
+		e->reason = stop_requested ? "not started: interrupted" :
+			    "not started: time budget used up";
 		r.partial = true;
 	}
 	/* a dry run changes nothing, the metrics file included */
