@@ -160,6 +160,15 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/*
+ * read_geometry() adds at most this many ranges per group: the superblock
+ * with the old-style descriptors and reserved GDT blocks (every group
+ * without sparse_super), a meta_bg descriptor block (first, second and
+ * last group of each meta group, which need not be the groups with a
+ * superblock backup), the block bitmap, the inode bitmap, the inode table.
+ */
+#define RANGES_PER_GROUP	5
+
 static void add_range(struct range *r, size_t *n, uint64_t start,
 		      uint64_t len)
 {
@@ -183,7 +192,7 @@ static int read_geometry(struct e4d_fs *fs)
 	size_t n = 0, m = 0, k;
 	uint64_t prev_end;
 
-	r = calloc((size_t)ngroups * 4 + 1, sizeof(*r));
+	r = calloc((size_t)ngroups * RANGES_PER_GROUP, sizeof(*r));
 	fs->meta_end = calloc(ngroups, sizeof(uint64_t));
 	if (!r || !fs->meta_end) {
 		free(r);
