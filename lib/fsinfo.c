@@ -37,6 +37,32 @@ static char *xstrdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+void e4d_fs_parse_options(struct e4d_fs *fs, const char *vfs_opts,
+			  const char *fs_opts)
+{
+	char *val = NULL;
+	size_t vsz = 0;
+
+	fs->readonly = vfs_opts && mnt_optstr_get_option(vfs_opts, "ro", NULL,
+							 NULL) == 0;
+	fs->journal_data = fs_opts &&
+			   mnt_optstr_get_option(fs_opts, "data", &val,
+						 &vsz) == 0 &&
+			   vsz == 7 && !strncmp(val, "journal", 7);
+	/* "dax" alone (older kernels) is dax=always; dax=inode is what a
+	 * mount without the option does
+	 */
+	fs->dax = E4D_DAX_INODE;
+	val = NULL;
+	vsz = 0;
+	if (fs_opts && mnt_optstr_get_option(fs_opts, "dax", &val, &vsz) == 0) {
+		if (!val || !vsz || (vsz == 6 && !strncmp(val, "always", 6)))
+			fs->dax = E4D_DAX_ALWAYS;
+		else if (vsz == 5 && !strncmp(val, "never", 5))
+			fs->dax = E4D_DAX_NEVER;
+	}
+}
+
 /* libmount: the mount entry a path lives under, or that a device backs. */
 static int find_mount(struct e4d_fs *fs, const char *path,
 		      const struct stat *st)
@@ -79,8 +105,6 @@ static int find_mount(struct e4d_fs *fs, const char *path,
 		const char *vopt = mnt_fs_get_vfs_options(mfs);
 		const char *fopt = mnt_fs_get_fs_options(mfs);
 		const char *root = mnt_fs_get_root(mfs);
-		char *val = NULL;
-		size_t vsz = 0;
 
 		fs->mounted = true;
 		fs->subtree = root && strcmp(root, "/");
@@ -88,16 +112,7 @@ static int find_mount(struct e4d_fs *fs, const char *path,
 		fs->fstype = xstrdup(mnt_fs_get_fstype(mfs));
 		if (!fs->device)
 			fs->device = xstrdup(mnt_fs_get_srcpath(mfs));
-		fs->readonly = vopt && mnt_optstr_get_option(vopt, "ro", NULL,
-							     NULL) == 0;
-		if (fopt && mnt_optstr_get_option(fopt, "data", &val,
-						  &vsz) == 0 &&
-		    vsz == 7 && !strncmp(val, "journal", 7))
-			fs->journal_data = true;
-		if (fopt && (mnt_optstr_get_option(fopt, "dax", NULL, NULL) == 0 ||
-			     mnt_optstr_get_option(fopt, "dax", &val,
-						   &vsz) == 0))
-			fs->dax = !(val && vsz == 5 && !strncmp(val, "never", 5));
+		e4d_fs_parse_options(fs, vopt, fopt);
 	}
 	/* a source that is not a device node (/dev/root): ask blkid */
 	if (fs->device && access(fs->device, F_OK) != 0) {
@@ -130,19 +145,21 @@ static char *probe_type(const char *device)
 	return ret;
 }
 
-static int read_rotational(dev_t devno)
+/* A number from the device's queue/ in sysfs (a partition's is its
+ * disk's), or -1 when unknown.
+ */
+static int read_queue_attr(dev_t devno, const char *name)
 {
 	char p[128];
 	FILE *f;
 	int v = -1;
 
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/queue/rotational",
-		 major(devno), minor(devno));
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/queue/%s",
+		 major(devno), minor(devno), name);
 	f = fopen(p, "r");
 	if (!f) {
-		snprintf(p, sizeof(p),
-			 "/sys/dev/block/%u:%u/../queue/rotational",
-			 major(devno), minor(devno));
+		snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/../queue/%s",
+			 major(devno), minor(devno), name);
 		f = fopen(p, "r");
 	}
 	if (!f)
@@ -340,7 +357,9 @@ int e4d_fs_open(const struct e4d_ctx *ctx, const char *path,
 			fs->fstype ? fs->fstype : "unknown type");
 		goto out_close;
 	}
-	fs->rotational = read_rotational(fs->devno);
+	fs->rotational = read_queue_attr(fs->devno, "rotational");
+	/* unknown: the inode flag is trusted */
+	fs->dax_device = read_queue_attr(fs->devno, "dax") != 0;
 	if (fs->device && open_device(ctx, fs) == 0) {
 		*out = fs;
 		return 0;

@@ -96,7 +96,11 @@ static enum e4d_why why_of(const struct e4d_fs *fs, unsigned int fl,
 		return E4D_WHY_ENCRYPTED;
 	if (fl & FS_VERITY_FL)
 		return E4D_WHY_VERITY;
-	if ((fl & FS_DAX_FL) || fs->dax)
+	/* as ext4_should_enable_dax(): the inode flag counts under
+	 * dax=inode on a DAX device only
+	 */
+	if (fs->dax == E4D_DAX_ALWAYS ||
+	    (fs->dax == E4D_DAX_INODE && (fl & FS_DAX_FL) && fs->dax_device))
 		return E4D_WHY_DAX;
 	if ((fl & FS_JOURNAL_DATA_FL) || fs->journal_data)
 		return E4D_WHY_JOURNAL_DATA;

@@ -18,6 +18,15 @@ struct e4d_ctx;
 struct stat;
 struct struct_ext2_filsys;
 
+/* The dax mount option: which files bypass the page cache. */
+enum e4d_dax {
+	E4D_DAX_INODE,		/* dax=inode, the default: files with
+				 * FS_DAX_FL, when the device supports DAX
+				 */
+	E4D_DAX_ALWAYS,		/* dax or dax=always: every file */
+	E4D_DAX_NEVER,		/* dax=never: none */
+};
+
 struct e4d_fs {
 	char *mountpoint;	/* NULL when the device is not mounted */
 	char *device;		/* block device node */
@@ -30,7 +39,8 @@ struct e4d_fs {
 				 * no whole-filesystem scan through it
 				 */
 	bool readonly;		/* mounted read-only */
-	bool dax;		/* mounted -o dax */
+	enum e4d_dax dax;	/* the dax mount option */
+	bool dax_device;	/* the device supports DAX (or unknown) */
 	bool journal_data;	/* mounted -o data=journal */
 	/* features; meaningful only when has_super */
 	bool has_super;		/* superblock was read */
@@ -60,6 +70,16 @@ struct e4d_fs {
  */
 int e4d_fs_open(const struct e4d_ctx *ctx, const char *path,
 		struct e4d_fs **out);
+
+/**
+ * e4d_fs_parse_options() - what the mount options say: read-only,
+ * data=journal, dax
+ * @fs: description whose readonly, journal_data and dax are set
+ * @vfs_opts: the mount's VFS options ("rw,relatime"), or NULL
+ * @fs_opts: the superblock's options ("rw,dax=inode"), or NULL
+ */
+void e4d_fs_parse_options(struct e4d_fs *fs, const char *vfs_opts,
+			  const char *fs_opts);
 
 /** e4d_fs_close() - release a filesystem description (NULL is fine) */
 void e4d_fs_close(struct e4d_fs *fs);
