@@ -302,6 +302,9 @@ struct tree {
 	struct swaps sw;
 	struct e4d_file f;
 	struct e4d_inoset seen;	/* inodes with nlink > 1 already reported */
+	const char *shown;	/* the symlink named, NULL: none */
+	size_t real_len;	/* length of the path it resolves to */
+	char *name;		/* shown + what follows the resolved path */
 	int ret;
 };
 
@@ -370,12 +373,30 @@ static int why_unreadable(const char *path, int type)
 
 static struct tree *walk_tree;	/* nftw() has no user argument */
 
-static int walk_cb(const char *path, const struct stat *st, int type,
+/* The name to give a file the walk found: under the symlink named when
+ * the walk started from what it resolves to. NULL when out of memory.
+ */
+static const char *shown_path(struct tree *t, const char *path)
+{
+	if (!t->shown)
+		return path;
+	free(t->name);
+	if (asprintf(&t->name, "%s%s", t->shown, path + t->real_len) < 0)
+		t->name = NULL;
+	return t->name;
+}
+
+static int walk_cb(const char *wpath, const struct stat *st, int type,
 		   struct FTW *ftw)
 {
 	struct tree *t = walk_tree;
+	const char *path = shown_path(t, wpath);
 	int ret = 0;
 
+	if (!path) {
+		t->ret = -ENOMEM;
+		return 1;
+	}
 	if (type == FTW_DNR || type == FTW_NS) {
 		int err = why_unreadable(path, type);
 
@@ -405,10 +426,38 @@ static int walk_cb(const char *path, const struct stat *st, int type,
 	return 0;
 }
 
+/*
+ * When @path names a symlink (trailing slashes aside), *real is what it
+ * resolves to, for the walk, and t->shown the name to give its files
+ * instead. Return: 0 or a negative errno.
+ */
+static int follow_top(struct tree *t, const char *path, char **top,
+		      char **real)
+{
+	size_t len = strlen(path);
+	struct stat lst;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	*top = strndup(path, len);
+	if (!*top)
+		return -ENOMEM;
+	if (lstat(*top, &lst) < 0 || !S_ISLNK(lst.st_mode))
+		return 0;
+	*real = realpath(*top, NULL);
+	if (!*real)
+		return -errno;
+	t->shown = *top;
+	/* "/" resolved: its files are "/x", shown as "link/x" */
+	t->real_len = strcmp(*real, "/") ? strlen(*real) : 0;
+	return 0;
+}
+
 int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		  const char *path, e4d_file_fn fn, void *arg)
 {
 	struct tree t = { .ctx = ctx, .fs = fs, .fn = fn, .arg = arg };
+	char *real = NULL, *top = NULL;
 	struct stat st;
 	int ret;
 
@@ -416,8 +465,17 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		return -errno;
 	read_swaps(&t.sw);
 	if (S_ISDIR(st.st_mode)) {
+		/* a symlink named by the user is followed (nftw() would
+		 * report it as a link and walk nothing, with or without a
+		 * trailing slash), the walk keeps its name; symlinks inside
+		 * the tree are not followed
+		 */
+		t.ret = follow_top(&t, path, &top, &real);
+		if (t.ret < 0)
+			goto out_free;
 		walk_tree = &t;
-		ret = nftw(path, walk_cb, 64, FTW_PHYS | FTW_MOUNT);
+		ret = nftw(real ? real : path, walk_cb, 64,
+			   FTW_PHYS | FTW_MOUNT);
 		walk_tree = NULL;
 		if (ret < 0)
 			t.ret = -errno;
@@ -426,8 +484,12 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	} else {
 		t.ret = -EINVAL;
 	}
+out_free:
 	e4d_extents_free(&t.f.ext);
 	e4d_inoset_clear(&t.seen);
+	free(t.name);
+	free(real);
+	free(top);
 	return t.ret;
 }
 
