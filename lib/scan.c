@@ -220,6 +220,23 @@ static void score_and_classify(const struct e4d_fs *fs, struct e4d_file *f,
 		e4d_classify(fs, f, is_swap(sw, fs->devno, f->ino));
 }
 
+/*
+ * The filesystem's own regular files: the reserved inodes below
+ * s_first_ino, and those the superblock names wherever they are (the
+ * journal, quota and orphan files may be ordinary inode numbers, e.g.
+ * after tune2fs), and inodes that hold a large extended attribute value
+ * (ea_inode) for another inode.
+ */
+static bool is_internal(const struct ext2_super_block *sb, ext2_ino_t ino,
+			const struct ext2_inode *inode)
+{
+	if (ino < EXT2_FIRST_INO(sb) || (inode->i_flags & EXT4_EA_INODE_FL))
+		return true;
+	return ino == sb->s_journal_inum || ino == sb->s_usr_quota_inum ||
+	       ino == sb->s_grp_quota_inum || ino == sb->s_prj_quota_inum ||
+	       ino == sb->s_orphan_file_inum;
+}
+
 int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 		void *arg)
 {
@@ -259,8 +276,8 @@ int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 		}
 		if (!ino)
 			break;
-		if (ino < EXT2_FIRST_INO(e2->super) || !inode->i_links_count ||
-		    !LINUX_S_ISREG(inode->i_mode))
+		if (!inode->i_links_count || !LINUX_S_ISREG(inode->i_mode) ||
+		    is_internal(e2->super, ino, inode))
 			continue;
 		f.ino = ino;
 		f.size = EXT2_I_SIZE(inode);
