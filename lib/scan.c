@@ -335,8 +335,12 @@ static int open_for_map(const char *path)
 	return fd;
 }
 
-/* Map one regular file (already lstat()ed) and hand it over. */
-static int map_one(struct tree *t, const char *path, const struct stat *st)
+/* Map one regular file (already lstat()ed) and hand it over; one the walk
+ * found (not @named) that is gone by the time it is opened was deleted
+ * meanwhile: no file, no error.
+ */
+static int map_one(struct tree *t, const char *path, const struct stat *st,
+		   bool named)
 {
 	struct e4d_file *f = &t->f;
 	int fd, ret;
@@ -351,6 +355,8 @@ static int map_one(struct tree *t, const char *path, const struct stat *st)
 	f->err = 0;
 	e4d_extents_reset(&f->ext);
 	fd = open_for_map(path);
+	if (fd < 0 && errno == ENOENT && !named)
+		return 0;
 	if (fd < 0) {
 		f->status = E4D_ST_ERROR;
 		f->err = -errno;
@@ -417,6 +423,9 @@ static int walk_cb(const char *wpath, const struct stat *st, int type,
 	if (type == FTW_DNR || type == FTW_NS) {
 		int err = why_unreadable(path, type);
 
+		/* deleted between readdir() and lstat() or opendir() */
+		if (err == -ENOENT)
+			return 0;
 		e4d_msg(t->ctx, E4D_ERR, "%s: cannot read %s: %s", path,
 			type == FTW_DNR ? "directory" : "attributes",
 			strerror(-err));
@@ -434,7 +443,7 @@ static int walk_cb(const char *wpath, const struct stat *st, int type,
 		if (st->st_nlink > 1 && e4d_inoset_add(&t->seen,
 							st->st_ino) == 0)
 			return 0;
-		ret = map_one(t, path, st);
+		ret = map_one(t, path, st, false);
 	}
 	if (ret < 0) {
 		t->ret = ret;
@@ -497,7 +506,7 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		if (ret < 0)
 			t.ret = -errno;
 	} else if (S_ISREG(st.st_mode)) {
-		t.ret = map_one(&t, path, &st);
+		t.ret = map_one(&t, path, &st, true);
 	} else {
 		t.ret = -EINVAL;
 	}

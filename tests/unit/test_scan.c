@@ -4,7 +4,9 @@
  * mount options), and which files a walk of a directory tree reports, on
  * a private directory under /tmp with a fake FIEMAP.
  */
+#undef _FORTIFY_SOURCE		/* open() is replaced below */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <cmocka.h>
 
 #include "e4d/e4d.h"
@@ -90,8 +93,30 @@ static void test_other_mount_options(void **state)
 
 /* ---- walking a tree ---- */
 
+/* A file deleted by someone else between the walk's lstat() and its
+ * open(): every open() of the library comes here, and one of a path
+ * containing this name unlinks it first.
+ */
+static const char *vanish;
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (vanish && strstr(path, vanish))
+		unlink(path);
+	return syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
 struct walk {
 	char dir[64];
+	bool unlink_other;	/* reporting e/a unlinks e/b, and b a */
 	struct e4d_sys_ops ops;
 	struct e4d_ctx ctx;
 	struct e4d_fs fs;
@@ -121,6 +146,13 @@ static int collect(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 
 	(void)fs;
 	assert_true(w->n < 32);
+	if (w->unlink_other && f->path && strstr(f->path, "/e/")) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/e/%c", w->dir,
+			 f->path[strlen(f->path) - 1] == 'a' ? 'b' : 'a');
+		unlink(p);
+	}
 	w->paths[w->n] = strdup(f->path ? f->path : "");
 	w->status[w->n++] = f->status;
 	return 0;
@@ -249,12 +281,51 @@ static void test_walk_symlink_named(void **state)
 	assert_string_equal(walk_scan(w, "d/flink", &ret), "d/flink");
 }
 
+/* a file deleted while the tree is walked is no file and no error */
+static void test_walk_file_vanishes(void **state)
+{
+	struct walk *w = *state;
+	int ret, i;
+
+	mkdir_at(w, "d");
+	mkfile_at(w, "d/keep");
+	mkfile_at(w, "d/vanishing");
+	vanish = "vanishing";	/* between lstat() and open() */
+	assert_string_equal(walk_scan(w, "d", &ret), "d/keep");
+	vanish = NULL;
+	assert_int_equal(ret, 0);
+	assert_int_equal(w->status[0], E4D_ST_OK);
+
+	/* between readdir() and lstat(): whichever of a and b comes first
+	 * deletes the other, which is then not found
+	 */
+	mkdir_at(w, "e");
+	mkfile_at(w, "e/a");
+	mkfile_at(w, "e/b");
+	w->unlink_other = true;
+	walk_scan(w, "e", &ret);
+	assert_int_equal(ret, 0);
+	w->unlink_other = false;
+	for (i = 0; i < w->n; i++)
+		assert_int_equal(w->status[i], E4D_ST_OK);
+	assert_int_equal(w->n, 1);
+
+	/* a file named on the command line that is gone is an error */
+	mkfile_at(w, "named");
+	vanish = "named";
+	assert_string_equal(walk_scan(w, "named", &ret), "named");
+	vanish = NULL;
+	assert_int_equal(w->status[0], E4D_ST_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dax_mount_options),
 		cmocka_unit_test(test_other_mount_options),
 		cmocka_unit_test_setup_teardown(test_walk_symlink_named,
+						walk_setup, walk_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_file_vanishes,
 						walk_setup, walk_teardown),
 	};
 
