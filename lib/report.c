@@ -91,7 +91,7 @@ struct e4d_report {
 	struct fsent *fss;
 	size_t nfs;
 	bool listed;
-	int colv[NCOLS * 2];
+	int colv[NCOLS];
 	size_t ncols;
 };
 
@@ -106,35 +106,52 @@ static int col_by_name(const char *name, size_t len)
 	return -1;
 }
 
-/* Parse a "-o" list into colv; returns false with *bad set on error. */
-static bool parse_columns(const char *list, int *colv, size_t *n,
-			  const char **bad, size_t *badlen)
+/*
+ * Parse a "-o" list into colv after the *n there already: 0, -ENOENT for
+ * an unknown name or -EEXIST for one named twice in @list (*bad set), or
+ * -EINVAL for an empty list or name. A column of a "+" list already in
+ * colv (a default) is not added again.
+ */
+static int parse_columns(const char *list, int *colv, size_t *n,
+			 const char **bad, size_t *badlen)
 {
 	const char *p = list;
+	unsigned int named = 0;		/* bits: the columns of @list */
+	size_t i;
 
 	if (*p == '+')
 		p++;
+	else if (!*p)
+		return -EINVAL;
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int c = col_by_name(p, len);
+		bool dup = false;
 
-		if (c < 0) {
-			*bad = p;
-			*badlen = len;
-			return false;
-		}
-		if (*n < NCOLS * 2)
+		*bad = p;
+		*badlen = len;
+		if (!len)
+			return -EINVAL;
+		if (c < 0)
+			return -ENOENT;
+		if (named & (1u << c))
+			return -EEXIST;
+		named |= 1u << c;
+		for (i = 0; i < *n; i++)
+			dup |= colv[i] == c;
+		if (!dup && *n < NCOLS)
 			colv[(*n)++] = c;
 		p += len;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && !*++p)
+			return -EINVAL;		/* "PATH," */
 	}
-	return true;
+	return 0;
 }
 
-bool e4d_report_columns_ok(const char *list, const char **bad, size_t *badlen)
+int e4d_report_columns_check(const char *list, const char **bad,
+			     size_t *badlen)
 {
-	int colv[NCOLS * 2];
+	int colv[NCOLS];
 	size_t n = 0;
 
 	*bad = NULL;

@@ -280,6 +280,28 @@ static int usage_error(const char *prog, const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* Check the column list of -o or --sort: 0, or the usage error's exit
+ * status after saying which name is wrong.
+ */
+static int columns_arg(const char *prog, const char *opt, const char *list)
+{
+	char msg[128];
+	const char *bad;
+	size_t badlen;
+	int ret = e4d_report_columns_check(list, &bad, &badlen);
+
+	if (!ret)
+		return 0;
+	if (ret == -EINVAL) {
+		snprintf(msg, sizeof(msg), "%s: empty column name", opt);
+		return usage_error(prog, "%s", msg);
+	}
+	snprintf(msg, sizeof(msg), "%s: %s column: '%.*s'", opt,
+		 ret == -EEXIST ? "duplicate" : "unknown",
+		 (int)(badlen < 60 ? badlen : 60), bad);
+	return usage_error(prog, "%s", msg);
+}
+
 /* A bad option value: "--OPT 'VALUE': expected WHAT", exit status 2. */
 static int bad_value(const char *prog, const char *opt, const char *what,
 		     const char *val)
@@ -1754,8 +1776,6 @@ int main(int argc, char **argv)
 	 * returns below, which leave the freeing to exit
 	 */
 	static struct cli cli;
-	const char *bad;
-	size_t badlen;
 	size_t count;
 	int c, status;
 
@@ -1787,14 +1807,9 @@ int main(int argc, char **argv)
 			cli.json = true;
 			break;
 		case 'o':
-			if (!e4d_report_columns_ok(optarg, &bad, &badlen)) {
-				char name[64];
-
-				snprintf(name, sizeof(name), "%.*s",
-					 (int)(badlen < 60 ? badlen : 60), bad);
-				return usage_error(cli.prog,
-						   "unknown column: '%s'", name);
-			}
+			status = columns_arg(cli.prog, "--output", optarg);
+			if (status)
+				return status;
 			cli.ropts.columns = optarg;
 			break;
 		case 'r':
@@ -1815,11 +1830,12 @@ int main(int argc, char **argv)
 						 "a count", optarg);
 			break;
 		case OPT_SORT:
-			if (!e4d_report_columns_ok(optarg, &bad, &badlen) ||
-			    strchr(optarg, ',') || optarg[0] == '+')
-				return usage_error(cli.prog,
-						   "--sort: unknown column: '%s'",
-						   optarg);
+			if (strchr(optarg, ',') || optarg[0] == '+')
+				return usage_error(cli.prog, "--sort: one "
+						   "column only: '%s'", optarg);
+			status = columns_arg(cli.prog, "--sort", optarg);
+			if (status)
+				return status;
 			cli.ropts.sort = optarg;
 			break;
 		case OPT_FIEMAP:

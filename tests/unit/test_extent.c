@@ -225,11 +225,30 @@ static void test_columns(void **state)
 	const char *bad;
 	size_t len;
 
-	assert_true(e4d_report_columns_ok("PATH,extents,Score", &bad, &len));
-	assert_true(e4d_report_columns_ok("+INO", &bad, &len));
-	assert_false(e4d_report_columns_ok("PATH,NOPE,SIZE", &bad, &len));
+	assert_int_equal(e4d_report_columns_check("PATH,extents,Score", &bad,
+						  &len), 0);
+	assert_int_equal(e4d_report_columns_check("+INO", &bad, &len), 0);
+	/* a default column added again is not repeated, not an error */
+	assert_int_equal(e4d_report_columns_check("+PATH", &bad, &len), 0);
+	assert_int_equal(e4d_report_columns_check("PATH,NOPE,SIZE", &bad,
+						  &len), -ENOENT);
 	assert_int_equal(len, 4);
 	assert_memory_equal(bad, "NOPE", 4);
+	/* nothing named: no table at all, or an empty JSON object */
+	assert_int_equal(e4d_report_columns_check("", &bad, &len), -EINVAL);
+	assert_int_equal(e4d_report_columns_check("PATH,,SIZE", &bad, &len),
+			 -EINVAL);
+	assert_int_equal(e4d_report_columns_check("PATH,", &bad, &len),
+			 -EINVAL);
+	assert_int_equal(e4d_report_columns_check(",PATH", &bad, &len),
+			 -EINVAL);
+	/* a column twice: duplicate JSON keys */
+	assert_int_equal(e4d_report_columns_check("PATH,SIZE,path", &bad,
+						  &len), -EEXIST);
+	assert_int_equal(len, 4);
+	assert_memory_equal(bad, "path", 4);
+	assert_int_equal(e4d_report_columns_check("+INO,ino", &bad, &len),
+			 -EEXIST);
 }
 
 int main(void)

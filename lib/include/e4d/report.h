@@ -47,14 +47,19 @@ struct e4d_fs_summary {
 };
 
 /**
- * e4d_report_columns_ok() - check a "-o" column list
+ * e4d_report_columns_check() - check a "-o" column list
  * @list: comma-separated column names (case-insensitive); a leading '+'
- *        adds to the default columns
- * @bad: out, the first unknown name (points into @list) or NULL
+ *        adds to the default columns (those already among them are not
+ *        repeated)
+ * @bad: out, the offending name (points into @list) or NULL
+ * @badlen: out, its length
  *
- * Return: true when every name is known.
+ * Return: 0 when every name is known and named once; -ENOENT for an
+ * unknown name, -EEXIST for a name given twice, -EINVAL for an empty list
+ * or an empty name.
  */
-bool e4d_report_columns_ok(const char *list, const char **bad, size_t *badlen);
+int e4d_report_columns_check(const char *list, const char **bad,
+			     size_t *badlen);
 
 /** e4d_report_list_columns() - print the columns and their meaning */
 void e4d_report_list_columns(FILE *out);
