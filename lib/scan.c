@@ -114,9 +114,14 @@ static enum e4d_why why_of(const struct e4d_fs *fs, unsigned int fl,
 void e4d_classify(const struct e4d_fs *fs, struct e4d_file *f, bool is_swap)
 {
 	f->why = why_of(fs, f->iflags, is_swap);
-	if (f->why != E4D_WHY_NONE)
+	if (f->why != E4D_WHY_NONE) {
+		/* no defragmentation removes anything from it: extents
+		 * and ideal stay as measured
+		 */
 		f->status = E4D_ST_UNMOVABLE;
-	else if (f->score.excess)
+		f->score.excess = 0;
+		f->score.score = 0;
+	} else if (f->score.excess)
 		f->status = E4D_ST_FRAGMENTED;
 	else
 		f->status = E4D_ST_OK;

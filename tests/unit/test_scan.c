@@ -91,6 +91,34 @@ static void test_other_mount_options(void **state)
 	assert_int_equal(fs.dax, E4D_DAX_INODE);
 }
 
+/* an unmovable file has nothing a defragmentation would remove */
+static void test_unmovable_scores_zero(void **state)
+{
+	struct e4d_fs fs = { 0 };
+	struct e4d_file f = { .iflags = FS_EXTENT_FL | FS_IMMUTABLE_FL };
+
+	(void)state;
+	f.score.extents = 10;
+	f.score.ideal = 1;
+	f.score.excess = 9;
+	f.score.score = 90;
+	e4d_classify(&fs, &f, false);
+	assert_int_equal(f.status, E4D_ST_UNMOVABLE);
+	assert_int_equal(f.why, E4D_WHY_IMMUTABLE);
+	assert_int_equal(f.score.excess, 0);
+	assert_true(f.score.score == 0);
+	assert_int_equal(f.score.extents, 10);
+	assert_int_equal(f.score.ideal, 1);
+	/* a movable one keeps them */
+	f.iflags = FS_EXTENT_FL;
+	f.score.excess = 9;
+	f.score.score = 90;
+	e4d_classify(&fs, &f, false);
+	assert_int_equal(f.status, E4D_ST_FRAGMENTED);
+	assert_int_equal(f.score.excess, 9);
+	assert_true(f.score.score == 90);
+}
+
 /* ---- walking a tree ---- */
 
 /* A file deleted by someone else between the walk's lstat() and its
@@ -323,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dax_mount_options),
 		cmocka_unit_test(test_other_mount_options),
+		cmocka_unit_test(test_unmovable_scores_zero),
 		cmocka_unit_test_setup_teardown(test_walk_symlink_named,
 						walk_setup, walk_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_file_vanishes,

@@ -75,7 +75,8 @@ const char *e4d_status_token(enum e4d_status st);
 
 /**
  * e4d_classify() - set status and reason of a file from its flags, the
- * filesystem and its score
+ * filesystem and its score; an unmovable file's excess and score become 0
+ * (nothing can be removed), its extents and ideal stay
  * @fs: the file's filesystem
  * @f: file with iflags, ext and score filled in
  * @is_swap: the file is an active swap file
