@@ -620,7 +620,11 @@ static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	ret = e4d_plan_add(sa->plan, &cli->popts, f, &v);
 	if (ret < 0)
 		return ret;
-	if (v == E4D_SKIP_UNMOVABLE && f->path && f->score.excess)
+	/* an unmovable file's excess is 0: a better layout exists when
+	 * it has more extents than the ideal
+	 */
+	if (v == E4D_SKIP_UNMOVABLE && f->path &&
+	    f->score.extents > f->score.ideal)
 		e4d_msg(&cli->ctx, E4D_INFO, "%s: skipped: unmovable (%s)",
 			f->path, e4d_why_text(f->why));
 	else if (v != E4D_SKIP_NONE && v != E4D_SKIP_NOGAIN && f->path)
