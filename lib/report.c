@@ -12,6 +12,7 @@
 
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
+#include "e4d/inoset.h"
 #include "e4d/ioprio.h"
 #include "e4d/report.h"
 
@@ -82,6 +83,7 @@ struct row {
 struct fsent {
 	struct e4d_fs *fs;
 	struct e4d_fs_summary sum;
+	struct e4d_inoset seen;	/* inodes reported, over all paths */
 };
 
 struct e4d_report {
@@ -202,8 +204,10 @@ void e4d_report_free(struct e4d_report *rep)
 		return;
 	for (i = 0; i < rep->nrows; i++)
 		free(rep->rows[i].path);
-	for (i = 0; i < rep->nfs; i++)
+	for (i = 0; i < rep->nfs; i++) {
 		e4d_fs_close(rep->fss[i].fs);
+		e4d_inoset_clear(&rep->fss[i].seen);
+	}
 	free(rep->rows);
 	free(rep->fss);
 	free(rep);
@@ -266,27 +270,10 @@ uint64_t e4d_report_errors(const struct e4d_report *rep)
 	return n;
 }
 
-int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
+static int add_row(struct e4d_report *rep, long k, const struct e4d_file *f)
 {
-	struct e4d_report *rep = arg;
-	long k = fs_index(rep, fs);
-	struct e4d_fs_summary *s;
 	struct row *r;
 
-	if (k < 0)
-		return -EINVAL;
-	s = &rep->fss[k].sum;
-	s->files += f->status != E4D_ST_ERROR;
-	s->fragmented += f->status == E4D_ST_FRAGMENTED;
-	s->unmovable += f->status == E4D_ST_UNMOVABLE;
-	s->errors += f->status == E4D_ST_ERROR;
-	s->extents += f->score.extents;
-	s->ideal += f->score.ideal;
-	s->excess += f->score.excess;
-	s->bytes += f->size;
-	/* keep only rows that may be printed */
-	if (!rep->listed && !rep->opts.all && f->status == E4D_ST_OK)
-		return 0;
 	if (rep->nrows == rep->caprows) {
 		size_t cap = rep->caprows ? rep->caprows * 2 : 256;
 		struct row *v = realloc(rep->rows, cap * sizeof(*v));
@@ -313,6 +300,54 @@ int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	r->listed = rep->listed;
 	rep->nrows++;
 	return 0;
+}
+
+/* A file reported before, now named on the command line: always printed. */
+static int list_again(struct e4d_report *rep, long k, const struct e4d_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nrows; i++) {
+		if (rep->rows[i].fsidx == k && rep->rows[i].ino == f->ino) {
+			rep->rows[i].listed = true;
+			return 0;
+		}
+	}
+	return add_row(rep, k, f);	/* not kept the first time */
+}
+
+int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
+{
+	struct e4d_report *rep = arg;
+	long k = fs_index(rep, fs);
+	struct e4d_fs_summary *s;
+	int ret;
+
+	if (k < 0)
+		return -EINVAL;
+	/* each inode once, however many paths lead to it (overlapping
+	 * command-line paths, hard links); 0 is a path without attributes
+	 */
+	if (f->ino) {
+		ret = e4d_inoset_add(&rep->fss[k].seen, f->ino);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return rep->listed ? list_again(rep, k, f) : 0;
+	}
+	s = &rep->fss[k].sum;
+	s->files += f->status != E4D_ST_ERROR;
+	s->fragmented += f->status == E4D_ST_FRAGMENTED;
+	s->unmovable += f->status == E4D_ST_UNMOVABLE;
+	s->errors += f->status == E4D_ST_ERROR;
+	s->extents += f->score.extents;
+	s->ideal += f->score.ideal;
+	s->excess += f->score.excess;
+	s->bytes += f->size;
+	/* keep only rows that may be printed */
+	if (!rep->listed && !rep->opts.all && f->status == E4D_ST_OK)
+		return 0;
+	return add_row(rep, k, f);
 }
 
 /* ---- choosing and ordering rows ---- */

@@ -324,6 +324,7 @@ struct tree {
 	struct swaps sw;
 	struct e4d_file f;
 	struct e4d_inoset seen;	/* inodes with nlink > 1 already reported */
+	uint64_t mnt_id;	/* the top's mount (statx), 0: unknown */
 	const char *shown;	/* the symlink named, NULL: none */
 	size_t real_len;	/* length of the path it resolves to */
 	char *name;		/* shown + what follows the resolved path */
@@ -401,6 +402,17 @@ static int why_unreadable(const char *path, int type)
 
 static struct tree *walk_tree;	/* nftw() has no user argument */
 
+/* statx()'s mount ID of @path (not followed), 0 when unknown. */
+static uint64_t mount_id(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID,
+		  &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
 /* The name to give a file the walk found: under the symlink named when
  * the walk started from what it resolves to. NULL when out of memory.
  */
@@ -423,14 +435,14 @@ static int walk_cb(const char *wpath, const struct stat *st, int type,
 
 	if (!path) {
 		t->ret = -ENOMEM;
-		return 1;
+		return FTW_STOP;
 	}
 	if (type == FTW_DNR || type == FTW_NS) {
 		int err = why_unreadable(path, type);
 
 		/* deleted between readdir() and lstat() or opendir() */
 		if (err == -ENOENT)
-			return 0;
+			return FTW_CONTINUE;
 		e4d_msg(t->ctx, E4D_ERR, "%s: cannot read %s: %s", path,
 			type == FTW_DNR ? "directory" : "attributes",
 			strerror(-err));
@@ -443,18 +455,24 @@ static int walk_cb(const char *wpath, const struct stat *st, int type,
 		t->f.why = E4D_WHY_NONE;
 		t->f.err = err;
 		ret = t->fn(t->arg, t->fs, &t->f);
+	} else if (type == FTW_D && ftw->level > 0 && t->mnt_id &&
+		   mount_id(wpath) != t->mnt_id) {
+		/* a mount point: FTW_MOUNT compares st_dev only, which a
+		 * bind mount of the same filesystem shares
+		 */
+		return FTW_SKIP_SUBTREE;
 	} else if (type == FTW_F && S_ISREG(st->st_mode) &&
 		   st->st_dev == t->fs->devno) {
 		if (st->st_nlink > 1 && e4d_inoset_add(&t->seen,
 							st->st_ino) == 0)
-			return 0;
+			return FTW_CONTINUE;
 		ret = map_one(t, path, st, false);
 	}
 	if (ret < 0) {
 		t->ret = ret;
-		return 1;
+		return FTW_STOP;
 	}
-	return 0;
+	return FTW_CONTINUE;
 }
 
 /*
@@ -504,9 +522,10 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		t.ret = follow_top(&t, path, &top, &real);
 		if (t.ret < 0)
 			goto out_free;
+		t.mnt_id = mount_id(real ? real : path);
 		walk_tree = &t;
 		ret = nftw(real ? real : path, walk_cb, 64,
-			   FTW_PHYS | FTW_MOUNT);
+			   FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
 		walk_tree = NULL;
 		if (ret < 0)
 			t.ret = -errno;

@@ -14,6 +14,7 @@
 
 #include "e4d/e4d.h"
 #include "e4d/extent.h"
+#include "e4d/fsinfo.h"
 #include "e4d/report.h"
 #include "e4d/sys.h"
 
@@ -251,6 +252,75 @@ static void test_columns(void **state)
 			 -EEXIST);
 }
 
+static size_t count_of(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/* one inode reached by two command-line paths is one row and one file */
+static void test_report_each_inode_once(void **state)
+{
+	struct e4d_report_opts o = { .format = E4D_FMT_JSON };
+	struct e4d_report *rep = e4d_report_new(&o);
+	struct e4d_fs *fs = calloc(1, sizeof(*fs));
+	struct e4d_file f = { .ino = 12, .size = 8192, .path = "/m/a",
+			      .status = E4D_ST_FRAGMENTED };
+	struct e4d_ctx ctx;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	e4d_ctx_init(&ctx);
+	assert_non_null(rep);
+	assert_non_null(fs);
+	fs->devno = 7;
+	fs->mountpoint = strdup("/m");
+	fs->geom.blocksize = 4096;
+	fs = e4d_report_fs(rep, fs);
+	f.score.extents = 2;
+	f.score.ideal = 1;
+	f.score.excess = 1;
+	f.score.score = 50;
+	assert_int_equal(e4d_report_file(rep, fs, &f), 0);	/* /m */
+	f.ino = 13;
+	f.path = "/m/b";
+	f.status = E4D_ST_OK;
+	f.score.excess = 0;
+	f.score.score = 0;
+	assert_int_equal(e4d_report_file(rep, fs, &f), 0);	/* no row */
+	f.ino = 12;
+	f.path = "/m/a";
+	f.status = E4D_ST_FRAGMENTED;
+	assert_int_equal(e4d_report_file(rep, fs, &f), 0);	/* /m again */
+	e4d_report_listed(rep, true);
+	f.ino = 13;			/* /m/b named: its row is printed */
+	f.path = "/m/b";
+	f.status = E4D_ST_OK;
+	assert_int_equal(e4d_report_file(rep, fs, &f), 0);
+	f.ino = 12;
+	f.path = "/m/a";
+	assert_int_equal(e4d_report_file(rep, fs, &f), 0);
+
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	assert_int_equal(e4d_report_print(&ctx, rep, out), 0);
+	fclose(out);
+	assert_int_equal(count_of(buf, "\"path\": \"/m/a\""), 1);
+	assert_int_equal(count_of(buf, "\"path\": \"/m/b\""), 1);
+	assert_int_equal(count_of(buf, "\"files\": 2,"), 2);
+	assert_int_equal(count_of(buf, "\"fragmented_files\": 1,"), 2);
+	assert_int_equal(count_of(buf, "\"excess_extents\": 1,"), 2);
+	free(buf);
+	e4d_report_free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_next_run),
 		cmocka_unit_test(test_json_safe),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_report_each_inode_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

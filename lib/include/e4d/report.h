@@ -96,6 +96,9 @@ void e4d_report_set_free(struct e4d_report *rep, const struct e4d_fs *fs,
  * @fs: filesystem (must have been added with e4d_report_fs())
  * @f: the file
  *
+ * An inode already added (by another command-line path, a hard link) is
+ * not counted again; named on the command line, its row is kept.
+ *
  * Return: 0 or -ENOMEM.
  */
 int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f);
