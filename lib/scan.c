@@ -676,7 +676,8 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 	char *buf = NULL;
 	ext2_ino_t ino;
 	errcode_t err;
-	size_t k;
+	size_t k, hidden = 0;
+	struct stat st;
 
 	memset(paths, 0, n * sizeof(*paths));
 	if (!e2)
@@ -723,9 +724,19 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 			continue;
 		if (asprintf(&paths[k], "%s%s/%s", mnt, buf, r.names[k]) < 0)
 			paths[k] = NULL;
+		/* another filesystem mounted over a directory on the way
+		 * hides the file: that path is another file, or none
+		 */
+		if (paths[k] && fs->mountpoint &&
+		    (lstat(paths[k], &st) < 0 || st.st_dev != fs->devno ||
+		     st.st_ino != inos[k])) {
+			free(paths[k]);
+			paths[k] = NULL;
+			hidden++;
+		}
 	}
-	e4d_msg(ctx, E4D_DEBUG, "%s: named %zu of %zu inodes", fs->device,
-		r.found, n);
+	e4d_msg(ctx, E4D_DEBUG, "%s: named %zu of %zu inodes (%zu of the names "
+		"not reachable)", fs->device, r.found, n, hidden);
 out_free:
 	for (k = 0; r.names && k < n; k++)
 		free(r.names[k]);

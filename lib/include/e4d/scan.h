@@ -120,7 +120,9 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
  * @inos: inode numbers, sorted ascending, no duplicates
  * @n: number of inodes
  * @paths: out, n strings (malloc'd; NULL for an inode with no name found),
- *         prefixed with the mountpoint when mounted
+ *         prefixed with the mountpoint when mounted; a name that does not
+ *         lead to the inode there (another filesystem mounted over a
+ *         directory on its way) is NULL too
  *
  * One pass over the directories; the first name of a hard-linked file wins.
  *
