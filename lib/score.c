@@ -72,10 +72,13 @@ void e4d_score_file(const struct e4d_geom *g, const struct e4d_extents *el,
 		if (e->lblk > next_lblk)
 			out->holes++;
 		/* filefrag's rule: a new extent wherever the physical
-		 * position does not continue the previous one. Breaks at a
-		 * hole are the hole's, counted apart.
+		 * position continues the previous one neither densely (right
+		 * after it) nor by the logical gap (across a hole, the
+		 * physical gap as long as the logical one). Breaks at a hole
+		 * are the hole's, counted apart.
 		 */
-		if (i == 0 || e->pblk != expected) {
+		if (i == 0 || (e->pblk != expected &&
+			       e->pblk != expected - next_lblk + e->lblk)) {
 			out->extents++;
 			if (i && e->lblk == next_lblk &&
 			    !e4d_break_is_unavoidable(g, expected, e->pblk))

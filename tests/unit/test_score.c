@@ -88,15 +88,47 @@ static void test_holes_are_not_fragmentation(void **state)
 	struct e4d_score s;
 
 	add(&el, 10, 20000, 5, 0);	/* hole before */
-	add(&el, 100, 20090, 5, 0);	/* hole between, gap as allocated */
+	add(&el, 100, 20005, 5, 0);	/* hole between, right after */
 	add(&el, 200, 50000, 5, 0);	/* hole, somewhere else */
 	e4d_score_file(&g, &el, 400 * 4096, &s);
 	assert_int_equal(s.holes, 4);	/* before, 2 between, after */
-	assert_int_equal(s.extents, 3);
+	assert_int_equal(s.extents, 2);
 	assert_int_equal(s.avoidable, 0);
 	assert_int_equal(s.excess, 0);
-	assert_int_equal(s.ideal, 3);
+	assert_int_equal(s.ideal, 2);
 	assert_true(s.score == 0);
+	e4d_extents_free(&el);
+}
+
+/* filefrag joins two extents across a hole when the physical gap equals
+ * the logical one (blocks 0-3 at P and 40-43 at P + 40: "1 extent"), as
+ * when they are physically adjacent; any other gap is a new extent
+ */
+static void test_hole_gap_as_allocated(void **state)
+{
+	uint64_t me[16];
+	struct e4d_geom g = flex_geom(16, me);
+	struct e4d_extents el = { 0 };
+	struct e4d_score s;
+
+	add(&el, 0, 16385, 4, 0);
+	add(&el, 40, 16425, 4, 0);	/* the gap of the hole */
+	e4d_score_file(&g, &el, 1024 * 4096, &s);
+	assert_int_equal(s.extents, 1);
+	assert_int_equal(s.holes, 2);
+	assert_int_equal(s.ideal, 1);
+	add(&el, 50, 16435, 4, 0);	/* again */
+	add(&el, 60, 16439, 4, 0);	/* right after the last */
+	add(&el, 70, 16454, 4, 0);	/* neither: one more */
+	add(&el, 90, 16474, 4, 0);	/* the hole's gap from there */
+	e4d_score_file(&g, &el, 1024 * 4096, &s);
+	assert_int_equal(s.extents, 2);
+	assert_int_equal(s.excess, 0);
+	e4d_extents_reset(&el);
+	add(&el, 0, 16385, 4, 0);
+	add(&el, 40, 16426, 4, 0);	/* one off: a new extent */
+	e4d_score_file(&g, &el, 1024 * 4096, &s);
+	assert_int_equal(s.extents, 2);
 	e4d_extents_free(&el);
 }
 
@@ -260,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_contiguous_pieces_merge),
 		cmocka_unit_test(test_holes_are_not_fragmentation),
+		cmocka_unit_test(test_hole_gap_as_allocated),
 		cmocka_unit_test(test_unwritten_apart_is_fragmentation),
 		cmocka_unit_test(test_group_boundary_metadata),
 		cmocka_unit_test(test_perfect_1tib_file),

@@ -4,8 +4,8 @@
  * same data on the same filesystem could achieve. Pure functions.
  *
  * "Extents" are counted the way filefrag counts them: a new extent starts
- * wherever the next mapped block is not physically adjacent to the previous
- * one. A perfect layout still needs a break where the data must step over
+ * wherever the next mapped block is neither physically adjacent to the
+ * previous one nor, after a hole, as far from it physically as logically. A perfect layout still needs a break where the data must step over
  * filesystem metadata (bitmaps and inode tables at the start of a group, or
  * of a flex group, and backup superblocks); such breaks are unavoidable.
  */
