@@ -703,13 +703,17 @@ static void text_summary(FILE *out, const struct fsent *e)
 	const struct e4d_fs_summary *s = &e->sum;
 	const struct e4d_fs *fs = e->fs;
 	char a[32], b[32];
+	char *mnt = e4d_ctrl_escape(fs->mountpoint ? fs->mountpoint :
+				    "not mounted");
+	char *dev = e4d_ctrl_escape(fs->device ? fs->device : "?");
 
 	fprintf(out, "\n%s (%s, %s, %u-byte blocks%s):\n",
-		fs->mountpoint ? fs->mountpoint : "not mounted",
-		fs->device ? fs->device : "?", fs->fstype ? fs->fstype : "?",
-		fs->geom.blocksize,
+		mnt ? mnt : "?", dev ? dev : "?",
+		fs->fstype ? fs->fstype : "?", fs->geom.blocksize,
 		fs->rotational == 0 ? ", non-rotational" :
 		fs->rotational == 1 ? ", rotational" : "");
+	free(mnt);
+	free(dev);
 	if (fs->readonly)
 		fprintf(out, "  mounted read-only: scheduled runs "
 			"(--background) leave it alone\n");
@@ -861,6 +865,23 @@ char *e4d_json_safe(const char *s)
 		} else {
 			o += sprintf(o, "\\x%02x", *p++);
 		}
+	}
+	*o = 0;
+	return out;
+}
+
+char *e4d_ctrl_escape(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = *p;
 	}
 	*o = 0;
 	return out;

@@ -170,14 +170,18 @@ static void on_msg(void *arg, enum e4d_level level, const char *msg)
 		[E4D_INFO] = LOG_INFO, [E4D_DEBUG] = LOG_DEBUG,
 	};
 	const struct cli *cli = arg;
+	/* a path with a newline or an escape sequence: one line still */
+	char *safe = e4d_ctrl_escape(msg);
 
-	if (cli->syslog) {
+	if (safe)
+		msg = safe;
+	if (cli->syslog)
 		syslog(prio[level], "%s%s", level == E4D_WARN ?
 		       "warning: " : "", msg);
-		return;
-	}
-	fprintf(stderr, "%s: %s%s\n", cli->prog,
-		level == E4D_WARN ? "warning: " : "", msg);
+	else
+		fprintf(stderr, "%s: %s%s\n", cli->prog,
+			level == E4D_WARN ? "warning: " : "", msg);
+	free(safe);
 }
 
 /* A line that is always logged, whatever the verbosity (summaries). */
@@ -186,16 +190,18 @@ static void notice(const struct cli *cli, const char *fmt, ...)
 
 static void notice(const struct cli *cli, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], *safe;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	safe = e4d_ctrl_escape(buf);
 	if (cli->syslog)
-		syslog(LOG_NOTICE, "%s", buf);
+		syslog(LOG_NOTICE, "%s", safe ? safe : buf);
 	else
-		fprintf(stderr, "%s: %s\n", cli->prog, buf);
+		fprintf(stderr, "%s: %s\n", cli->prog, safe ? safe : buf);
+	free(safe);
 }
 
 static void usage(FILE *out, const char *prog)

@@ -221,6 +221,16 @@ static void test_json_safe(void **state)
 	free(s);
 }
 
+static void test_ctrl_escape(void **state)
+{
+	char *s = e4d_ctrl_escape("/m\nx\x1b[1m\t\x7f\xc3\xa9\\ok");
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(s, "/m\\x0ax\\x1b[1m\\x09\\x7f\xc3\xa9\\ok");
+	free(s);
+}
+
 static void test_columns(void **state)
 {
 	const char *bad;
@@ -331,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_next_run),
 		cmocka_unit_test(test_json_safe),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_ctrl_escape),
 		cmocka_unit_test(test_report_each_inode_once),
 	};
 

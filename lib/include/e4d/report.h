@@ -132,4 +132,13 @@ int e4d_report_print(const struct e4d_ctx *ctx, struct e4d_report *rep,
  */
 char *e4d_json_safe(const char *s);
 
+/**
+ * e4d_ctrl_escape() - a copy of @s whose control characters (below 0x20,
+ * and 0x7f) are the text "\xNN", as libsmartcols writes them in table
+ * cells: a name with a newline or an escape sequence stays on one line
+ * and changes nothing on a terminal
+ * Return: malloc'd string or NULL.
+ */
+char *e4d_ctrl_escape(const char *s);
+
 #endif
