@@ -316,11 +316,22 @@ static int list_again(struct e4d_report *rep, long k, const struct e4d_file *f)
 	return add_row(rep, k, f);	/* not kept the first time */
 }
 
+void e4d_summary_add(struct e4d_fs_summary *s, const struct e4d_file *f)
+{
+	s->files += f->status != E4D_ST_ERROR;
+	s->fragmented += f->status == E4D_ST_FRAGMENTED;
+	s->unmovable += f->status == E4D_ST_UNMOVABLE;
+	s->errors += f->status == E4D_ST_ERROR;
+	s->extents += f->score.extents;
+	s->ideal += f->score.ideal;
+	s->excess += f->score.excess;
+	s->bytes += f->size;
+}
+
 int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 {
 	struct e4d_report *rep = arg;
 	long k = fs_index(rep, fs);
-	struct e4d_fs_summary *s;
 	int ret;
 
 	if (k < 0)
@@ -335,15 +346,7 @@ int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 		if (!ret)
 			return rep->listed ? list_again(rep, k, f) : 0;
 	}
-	s = &rep->fss[k].sum;
-	s->files += f->status != E4D_ST_ERROR;
-	s->fragmented += f->status == E4D_ST_FRAGMENTED;
-	s->unmovable += f->status == E4D_ST_UNMOVABLE;
-	s->errors += f->status == E4D_ST_ERROR;
-	s->extents += f->score.extents;
-	s->ideal += f->score.ideal;
-	s->excess += f->score.excess;
-	s->bytes += f->size;
+	e4d_summary_add(&rep->fss[k].sum, f);
 	/* keep only rows that may be printed */
 	if (!rep->listed && !rep->opts.all && f->status == E4D_ST_OK)
 		return 0;

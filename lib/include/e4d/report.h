@@ -47,6 +47,13 @@ struct e4d_fs_summary {
 };
 
 /**
+ * e4d_summary_add() - count a scanned file into a summary
+ * @s: per-filesystem totals
+ * @f: the file as the scan gave it
+ */
+void e4d_summary_add(struct e4d_fs_summary *s, const struct e4d_file *f);
+
+/**
  * e4d_report_columns_check() - check a "-o" column list
  * @list: comma-separated column names (case-insensitive); a leading '+'
  *        adds to the default columns (those already among them are not
