@@ -611,18 +611,10 @@ static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 {
 	struct scan_arg *sa = arg;
 	struct cli *cli = sa->r->cli;
-	struct e4d_fs_summary *sum = &sa->r->sum;
 	enum e4d_skip v;
 	int ret;
 
-	sum->files += f->status != E4D_ST_ERROR;
-	sum->fragmented += f->status == E4D_ST_FRAGMENTED;
-	sum->unmovable += f->status == E4D_ST_UNMOVABLE;
-	sum->errors += f->status == E4D_ST_ERROR;
-	sum->extents += f->score.extents;
-	sum->ideal += f->score.ideal;
-	sum->excess += f->score.excess;
-	sum->bytes += f->size;
+	e4d_summary_add(&sa->r->sum, f);
 	ret = e4d_plan_add(sa->plan, &cli->popts, f, &v);
 	if (ret < 0)
 		return ret;
@@ -672,6 +664,18 @@ static int note_file(struct run *r, const struct e4d_cand *c,
 		     const struct e4d_defrag_result *res, const char *result,
 		     const char *reason);
 
+/* A candidate's path, or "<inode N>" as the report names a file it has
+ * no path for.
+ */
+static const char *cand_name(const struct e4d_cand *c, char *buf,
+			     size_t len)
+{
+	if (c->path)
+		return c->path;
+	snprintf(buf, len, "<inode %llu>", (unsigned long long)c->ino);
+	return buf;
+}
+
 /* --dry-run: the plan, a line per file, or with --json per file in the
  * summary (result "planned", extents_after the count expected).
  * Return: 0 or -ENOMEM.
@@ -679,7 +683,7 @@ static int note_file(struct run *r, const struct e4d_cand *c,
 static int show_plan(struct run *r, const struct e4d_plan *plan)
 {
 	struct e4d_defrag_result res = { 0 };
-	char b[32];
+	char b[32], nb[32];
 	size_t i;
 
 	for (i = 0; i < plan->n; i++) {
@@ -694,7 +698,7 @@ static int show_plan(struct run *r, const struct e4d_plan *plan)
 			continue;
 		}
 		printf("%s: extents %llu -> %llu, %s, score %.0f\n",
-		       c->path ? c->path : "(no name)",
+		       cand_name(c, nb, sizeof(nb)),
 		       (unsigned long long)c->extents,
 		       (unsigned long long)c->ideal,
 		       human(c->size, b, sizeof(b)), c->score);
@@ -752,14 +756,15 @@ static int account(struct run *r, const struct e4d_cand *c,
 	struct cli *cli = r->cli;
 	bool unfinished = res->skip == E4D_SKIP_STOPPED && !res->err;
 	const char *result, *reason = NULL;
-	char b[32];
+	char b[32], nb[32];
+	const char *name = cand_name(c, nb, sizeof(nb));
 
 	if (res->expired)
 		r->expired = true;
 	if (res->err) {
 		r->failed++;
 		progress_clear(r);
-		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s: %s", c->path, res->what,
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: %s: %s", name, res->what,
 			strerror(-res->err));
 		result = "failed";
 		reason = res->what;
@@ -786,14 +791,14 @@ static int account(struct run *r, const struct e4d_cand *c,
 		progress_clear(r);
 		e4d_msg(&cli->ctx, E4D_INFO,
 			"%s: extents %llu -> %llu (%s)%s%s",
-			c->path, (unsigned long long)res->ext_before,
+			name, (unsigned long long)res->ext_before,
 			(unsigned long long)res->ext_after,
 			human(res->bytes, b, sizeof(b)),
 			res->skip || unfinished ? ", stopped short: " : "",
 			res->skip || unfinished ? reason : "");
 		e4d_msg(&cli->ctx, E4D_DEBUG, "%s: %llu ioctls, %llu retries, "
 			"read ahead %llu MiB in %.2f s, ioctl %.2f s, "
-			"fsync+writeback %.2f s, dropped %llu MiB", c->path,
+			"fsync+writeback %.2f s, dropped %llu MiB", name,
 			(unsigned long long)res->mv.calls,
 			(unsigned long long)res->mv.retries,
 			(unsigned long long)(res->mv.prefetched >> 20),
@@ -802,14 +807,14 @@ static int account(struct run *r, const struct e4d_cand *c,
 			(unsigned long long)(res->mv.dropped >> 20));
 	} else if (unfinished) {
 		r->unfinished++;
-		e4d_msg(&cli->ctx, E4D_INFO, "%s: not started: %s", c->path,
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: not started: %s", name,
 			reason);
 	} else if (!res->err) {
 		r->skipped[res->skip]++;
 		if (res->skip == E4D_SKIP_UNMOVABLE && res->why < 16)
 			r->unmovable[res->why]++;
 		progress_clear(r);
-		e4d_msg(&cli->ctx, E4D_INFO, "%s: skipped: %s%s%s%s", c->path,
+		e4d_msg(&cli->ctx, E4D_INFO, "%s: skipped: %s%s%s%s", name,
 			reason,
 			res->skip == E4D_SKIP_UNMOVABLE ? " (" : "",
 			res->skip == E4D_SKIP_UNMOVABLE ?
