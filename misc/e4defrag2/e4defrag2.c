@@ -607,6 +607,8 @@ struct scan_arg {
 	struct e4d_plan *plan;
 };
 
+static bool budget_expired(struct run *r);
+
 static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 {
 	struct scan_arg *sa = arg;
@@ -614,6 +616,11 @@ static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	enum e4d_skip v;
 	int ret;
 
+	/* a signal or the time budget ends the scan too: on a large
+	 * filesystem at idle I/O priority it can take minutes
+	 */
+	if (stop_requested || budget_expired(sa->r))
+		return -EINTR;
 	e4d_summary_add(&sa->r->sum, f);
 	ret = e4d_plan_add(sa->plan, &cli->popts, f, &v);
 	if (ret < 0)
@@ -987,6 +994,8 @@ static int scan_plan(struct run *r, struct e4d_fs *fs, const char *path,
 			"or block device", path);
 		return 1;
 	}
+	if (ret == -EINTR)	/* stopped: the plan so far, never run */
+		ret = 0;
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret < 0) {
@@ -1024,7 +1033,7 @@ static int defrag_path(struct run *r, const char *path)
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : 1;
 	ret = scan_plan(r, fs, path, &plan);
-	if (!ret)
+	if (!ret && !stop_requested && !budget_expired(r))
 		ret = name_candidates(cli, fs, &plan);
 	if (ret == -ENOMEM || ret == 1)
 		goto out_close;
@@ -1101,7 +1110,8 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 	e->earlier = bg->done_earlier;
 	bg_drop_done(bg, &plan);
 	e->left = plan.n;
-	ret = name_candidates(cli, fs, &plan);
+	if (!stop_requested && !budget_expired(r))
+		ret = name_candidates(cli, fs, &plan);
 	if (ret < 0) {
 		if (ret != -ENOMEM) {
 			e4d_msg(&cli->ctx, E4D_ERR, "%s: %s", fs->mountpoint,
