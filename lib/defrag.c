@@ -414,8 +414,17 @@ static int do_window(struct job *j, uint64_t s, uint64_t t,
 	if (!mo->no_cache_tricks && s <= j->dropped_below &&
 	    (!ret || ret == -EBUSY || ret == -EAGAIN))
 		j->dropped_below = t;
-	if (j->res->mv.moved > before)
+	if (j->res->mv.moved > before) {
 		j->res->windows_moved++;
+		/*
+		 * Closing the donor frees the file's old blocks, which a crash
+		 * gives back to the file until the swaps commit; data=writeback
+		 * lets another allocation reuse and write freed data blocks
+		 * at once (the other modes hold them until the commit)
+		 */
+		if (j->fs->writeback_data)
+			commit_moves(j);
+	}
 	if (ret == E4D_MOVE_STOPPED) {
 		j->res->skip = j->res->released ? E4D_SKIP_BUSY :
 			       E4D_SKIP_STOPPED;

@@ -45,10 +45,16 @@ void e4d_fs_parse_options(struct e4d_fs *fs, const char *vfs_opts,
 
 	fs->readonly = vfs_opts && mnt_optstr_get_option(vfs_opts, "ro", NULL,
 							 NULL) == 0;
-	fs->journal_data = fs_opts &&
-			   mnt_optstr_get_option(fs_opts, "data", &val,
-						 &vsz) == 0 &&
-			   vsz == 7 && !strncmp(val, "journal", 7);
+	/* the kernel shows data= only when it is not the superblock's
+	 * default mount option (e4d_fs_open() reads that)
+	 */
+	fs->data_mode_set = fs_opts &&
+			    mnt_optstr_get_option(fs_opts, "data", &val,
+						  &vsz) == 0 && val;
+	fs->journal_data = fs->data_mode_set && vsz == 7 &&
+			   !strncmp(val, "journal", 7);
+	fs->writeback_data = fs->data_mode_set && vsz == 9 &&
+			     !strncmp(val, "writeback", 9);
 	/* "dax" alone (older kernels) is dax=always; dax=inode is what a
 	 * mount without the option does
 	 */
@@ -298,6 +304,12 @@ static int open_device(const struct e4d_ctx *ctx, struct e4d_fs *fs)
 	fs->e2fs = (struct struct_ext2_filsys *)e2;
 	sb = e2->super;
 	fs->has_super = true;
+	if (!fs->data_mode_set) {
+		fs->journal_data = (sb->s_default_mount_opts &
+				    EXT3_DEFM_JMODE) == EXT3_DEFM_JMODE_DATA;
+		fs->writeback_data = (sb->s_default_mount_opts &
+				      EXT3_DEFM_JMODE) == EXT3_DEFM_JMODE_WBACK;
+	}
 	fs->extents = ext2fs_has_feature_extents(sb);
 	fs->flex_bg = ext2fs_has_feature_flex_bg(sb);
 	fs->bigalloc = ext2fs_has_feature_bigalloc(sb);

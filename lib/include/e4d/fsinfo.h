@@ -42,6 +42,8 @@ struct e4d_fs {
 	enum e4d_dax dax;	/* the dax mount option */
 	bool dax_device;	/* the device supports DAX (or unknown) */
 	bool journal_data;	/* mounted -o data=journal */
+	bool writeback_data;	/* mounted -o data=writeback */
+	bool data_mode_set;	/* data= given; else the superblock's default */
 	/* features; meaningful only when has_super */
 	bool has_super;		/* superblock was read */
 	bool extents, flex_bg, bigalloc, inline_data, encrypt, verity;
