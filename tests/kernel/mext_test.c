@@ -790,6 +790,96 @@ static void datasync(void)
 	free(model);
 }
 
+/*
+ * A linked donor receives the file's old blocks (unwritten) in the move's
+ * transaction.  If new data reaches those blocks before that transaction
+ * commits (the donor written, or moved again to give another file its
+ * blocks), a crash gives the file its old mapping back over that data: the
+ * move waits for the commit when the donor is linked.
+ */
+static void donor_write(int variant)
+{
+	const char *name = variant ? "4k/donor_reused_before_commit" :
+				     "4k/donor_write_before_commit";
+	const char *o = "/mnt/a/dw_orig", *d = "/mnt/a/dw_donor";
+	const char *fl = "/mnt/a/dw_filler", *x = "/mnt/a/dw_x";
+	size_t size = 1 << 20, bs = 4096;
+	unsigned char *model = malloc(size), *junk = malloc(size);
+	uint32_t how = EXT4_GOING_FLAGS_NOLOGFLUSH;
+	int ofd, dfd, filler, xfd = -1, r = -1;
+	uint64_t moved = 0, moved2 = 0, s = seed + 17;
+	long long diff = -2;
+
+	ofd = open(o, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(d, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(fl, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (variant)
+		xfd = open(x, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!model || !junk || ofd < 0 || dfd < 0 || filler < 0 ||
+	    (variant && xfd < 0)) {
+		report(false, name, "setup: %s", strerror(errno));
+		return;
+	}
+	fill_random(&s, model, size);
+	fill_random(&s, junk, size);
+	if (write_fragmented(ofd, filler, model, size, bs) ||
+	    fallocate(dfd, 0, 0, size) || fsync(dfd) ||
+	    (variant && (write_all(xfd, junk, size, 0) || fsync(xfd))) ||
+	    mount("/dev/ubda", "/mnt/a", "ext4", MS_REMOUNT, "commit=300")) {
+		report(false, name, "setup: %s", strerror(errno));
+		return;
+	}
+	sync();
+	r = mext(ofd, dfd, 0, 0, size / bs, &moved);
+	if (!r && !variant) {
+		/* the donor is written and its data flushed, no commit */
+		if (write_all(dfd, junk, size, 0) ||
+		    sync_file_range(dfd, 0, size, SYNC_FILE_RANGE_WAIT_BEFORE |
+				    SYNC_FILE_RANGE_WRITE |
+				    SYNC_FILE_RANGE_WAIT_AFTER))
+			r = errno;
+	} else if (!r) {
+		/* the same donor range gives another file its blocks */
+		r = mext(xfd, dfd, 0, 0, size / bs, &moved2);
+		if (!r && sync_file_range(xfd, 0, size,
+					  SYNC_FILE_RANGE_WAIT_BEFORE |
+					  SYNC_FILE_RANGE_WRITE |
+					  SYNC_FILE_RANGE_WAIT_AFTER))
+			r = errno;
+	}
+	if (ioctl(ofd, EXT4_IOC_SHUTDOWN, &how) && !r)
+		r = errno;
+	close_open(ofd, dfd, filler);
+	if (xfd >= 0)
+		close(xfd);
+	if (umount("/mnt/a") || mnt("/dev/ubda", "/mnt/a", NULL)) {
+		report(false, name, "remount: %s", strerror(errno));
+		return;
+	}
+	ofd = open(o, O_RDONLY);
+	if (ofd >= 0) {
+		diff = file_diff(ofd, model, size);
+		if (diff >= 0) {
+			unsigned char b[16];
+
+			pread(ofd, b, 16, diff & ~4095LL);
+			note("%s: orig at %lld: %s donor's data", name, diff,
+			     !memcmp(b, junk + (diff & ~4095LL), 16) ?
+			     "IS the" : "is not the");
+		}
+		close(ofd);
+	}
+	report(!r && moved == size / bs && diff == -1, name,
+	       "rc %d, moved %" PRIu64 ", after the crash the file differs at %lld",
+	       r, moved, diff);
+	unlink(o);
+	unlink(d);
+	unlink(fl);
+	unlink(x);
+	free(model);
+	free(junk);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 static int mkfile(const char *p, size_t size, int flags)
@@ -2221,6 +2311,8 @@ int main(void)
 	compact(&f4);
 	compact(&f1);
 	datasync();
+	donor_write(0);
+	donor_write(1);
 	refusals();
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);

@@ -99,6 +99,8 @@ struct mext_ctx {
 	ext4_lblk_t	end;		/* end of the call's range */
 	bool		compacted;	/* done by the last step (mext_step()) */
 	bool		unwritten;	/* the original range is unwritten */
+	bool		swapped;	/* a step swapped blocks, the last ... */
+	tid_t		tid;		/* ... in this transaction */
 	struct mext_map	plan[2];	/* [0] original, [1] donor */
 	struct mext_map	now[2];		/* the same, looked up under locks */
 	pgoff_t		first;		/* first folio index of the step */
@@ -614,8 +616,20 @@ static int mext_merge_credits(struct inode *inode)
 static int mext_node_access(handle_t *handle, struct inode *inode,
 			    struct ext4_ext_path *node)
 {
-	if (!node->p_bh)
-		return 0;	/* the root, in the inode */
+	struct ext4_iloc iloc;
+	int ret;
+
+	if (!node->p_bh) {
+		/*
+		 * The root, in the inode: its block is read and journaled
+		 * now, so that dirtying the inode once the tree is changed
+		 * can fail only with the journal (not with a read error).
+		 */
+		ret = ext4_reserve_inode_write(handle, inode, &iloc);
+		if (!ret)
+			brelse(iloc.bh);
+		return ret;
+	}
 	return ext4_journal_get_write_access(handle, inode->i_sb, node->p_bh,
 					     EXT4_JTR_NONE);
 }
@@ -771,6 +785,9 @@ static int mext_pull_up(handle_t *handle, struct inode *inode,
 	if (n > le16_to_cpu(root->eh_max))
 		return 0;
 	blk = path[1].p_bh->b_blocknr;
+	ret = mext_node_access(handle, inode, path);
+	if (ret)
+		return ret;
 	memcpy(EXT_FIRST_EXTENT(root), EXT_FIRST_EXTENT(child),
 	       n * sizeof(struct ext4_extent));
 	root->eh_entries = child->eh_entries;
@@ -910,7 +927,7 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 	unsigned int bits = orig->i_blkbits;
 	ext4_lblk_t swapped = 0, hole;
 	handle_t *handle;
-	int ret;
+	int ret, stop;
 
 	/*
 	 * Nothing of the donor's range may stay cached: after the swap it
@@ -963,6 +980,10 @@ static ext4_lblk_t mext_step(struct mext_ctx *ctx, int *err)
 		ext4_update_inode_fsync_trans(handle, donor, 1);
 		ext4_fc_mark_ineligible(orig->i_sb, EXT4_FC_REASON_SWAP_BOOT,
 					handle);
+		if (ext4_handle_valid(handle)) {
+			ctx->swapped = true;
+			ctx->tid = handle->h_transaction->t_tid;
+		}
 	}
 	if (swapped && !ctx->unwritten) {
 		int ret2 = ext4_jbd2_inode_add_write(handle, orig,
@@ -1001,8 +1022,8 @@ out_up_data_sem:
 	ext4_double_up_write_data_sem(orig, donor);
 out_unlock_folios:
 	mext_unlock_folios(ctx);
-	ext4_journal_stop(handle);
-	*err = ret;
+	stop = ext4_journal_stop(handle);
+	*err = ret ? ret : stop;
 	return swapped;
 }
 
@@ -1231,6 +1252,23 @@ int ext4_move_extents(struct file *o_filp, struct file *d_filp, __u64 orig_blk,
 			ret2 = 0;
 		if (!ret && ret2 && ret2 != -ENOMEM)
 			ret = ret2;
+	}
+	/*
+	 * The donor holds the file's old blocks now, and the file gets them
+	 * back if the transaction of the swaps is lost in a crash: until it
+	 * commits, nothing may write them.  Whoever else can reach the donor
+	 * could (a linked donor written or moved again), and so could any
+	 * allocation once the donor is freed in data=writeback mode, where
+	 * freed data blocks are not held until the commit.  An unlinked
+	 * donor in the other modes (e4defrag2's O_TMPFILE) needs no wait.
+	 */
+	if (ctx->swapped &&
+	    (donor->i_nlink || ext4_should_writeback_data(donor))) {
+		int ret3 = jbd2_complete_transaction(EXT4_SB(sb)->s_journal,
+						     ctx->tid);
+
+		if (!ret)
+			ret = ret3;
 	}
 	/* Dropped last: the call is over */
 out_unlock:
