@@ -145,6 +145,9 @@ struct run {
 	bool fs_failed;		/* a filesystem failed as a whole */
 	bool partial;		/* a filesystem was left with more to do */
 	bool pass_full;		/* the done record of the pass is full */
+	bool scan_cut;		/* the last scan was stopped (signal, budget):
+				 * its plan is not the whole of it
+				 */
 	struct e4d_budget budget;
 	struct fent *files;	/* with --json */
 	size_t nfiles, capfiles;
@@ -221,7 +224,9 @@ static void usage(FILE *out, const char *prog)
 "      --min-extents N    only files of at least N extents (default 2)\n"
 "      --worst-first      highest score first (default: inode order)\n"
 "      --dry-run          print the plan and the expected gain, move nothing\n"
-"      --window SIZE      bytes moved per donor file (default 1G)\n"
+"      --window SIZE      bytes moved per donor file (default 1G; in the\n"
+"                         background at most a quarter of a run's rate\n"
+"                         times its budget)\n"
 "      --chunk SIZE       bytes per move call (default 128M; 8M in the\n"
 "                         background): how soon a busy file is released\n"
 "      --reserve SIZE     free space always left to applications\n"
@@ -433,9 +438,11 @@ static int report_path(struct cli *cli, struct e4d_report *rep,
 
 static int run_report(struct cli *cli, char **paths, int npaths)
 {
-	struct e4d_report *rep = e4d_report_new(&cli->ropts);
+	struct e4d_report *rep;
 	int i, ret, status = 0;
 
+	cli->ropts.npaths = npaths;
+	rep = e4d_report_new(&cli->ropts);
 	if (!rep) {
 		e4d_msg(&cli->ctx, E4D_ERR, "out of memory");
 		return EXIT_FATAL;
@@ -994,7 +1001,8 @@ static int scan_plan(struct run *r, struct e4d_fs *fs, const char *path,
 			"or block device", path);
 		return 1;
 	}
-	if (ret == -EINTR)	/* stopped: the plan so far, never run */
+	r->scan_cut = ret == -EINTR;
+	if (ret == -EINTR)	/* stopped: the plan so far, never complete */
 		ret = 0;
 	if (ret == -ENOMEM)
 		return ret;
@@ -1048,7 +1056,10 @@ static int defrag_path(struct run *r, const char *path)
 		ret = show_plan(r, &plan);
 	else
 		ret = execute_plan(r, fs, &plan);
-	if (ret == 1)
+	if (!ret && r->scan_cut)
+		notice(cli, "%s: scan stopped early: %s", path,
+		       stop_requested ? "interrupted" : "time budget used up");
+	if (ret == 1 || (!ret && r->scan_cut))
 		ret = EXIT_MORE;
 out_close:
 	e4d_plan_free(&plan);
@@ -1138,11 +1149,15 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 		       E4D_DONE_MAX);
 		ret = 0;
 	}
+	/* a scan cut short is no pass done, and its counts are partial */
+	if (r->scan_cut && !ret)
+		ret = 1;
 	if (e4d_freespace_read(&cli->ctx, fs, &free) == 0) {
 		r->sum.have_free = true;
 		r->sum.free = free;
 	}
-	e4d_prom_from_summary(&e->prom, &r->sum, fs->geom.blocksize);
+	if (!r->scan_cut)
+		e4d_prom_from_summary(&e->prom, &r->sum, fs->geom.blocksize);
 	ret = ret ? 2 : 0;
 out_free:
 	r->bg = NULL;
