@@ -339,7 +339,7 @@ int e4d_report_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	/* each inode once, however many paths lead to it (overlapping
 	 * command-line paths, hard links); 0 is a path without attributes
 	 */
-	if (f->ino) {
+	if (f->ino && rep->opts.npaths > 1) {
 		ret = e4d_inoset_add(&rep->fss[k].seen, f->ino);
 		if (ret < 0)
 			return ret;

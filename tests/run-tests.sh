@@ -65,7 +65,7 @@ run_ts() {
 		(cd "$logdir" &&
 			if [ -n "${ASAN_OPTIONS:-}" ]; then
 				export ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$san
-				export UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$san
+				export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}:log_path=$san
 			fi
 			timeout -k 30 "${TS_TIMEOUT:-900}" bash "$top/$t") \
 			>"$log" 2>&1

@@ -276,7 +276,7 @@ static size_t count_of(const char *s, const char *what)
 /* one inode reached by two command-line paths is one row and one file */
 static void test_report_each_inode_once(void **state)
 {
-	struct e4d_report_opts o = { .format = E4D_FMT_JSON };
+	struct e4d_report_opts o = { .format = E4D_FMT_JSON, .npaths = 2 };
 	struct e4d_report *rep = e4d_report_new(&o);
 	struct e4d_fs *fs = calloc(1, sizeof(*fs));
 	struct e4d_file f = { .ino = 12, .size = 8192, .path = "/m/a",

@@ -30,6 +30,10 @@ struct e4d_report_opts {
 	size_t top;		/* rows from scans at most; 0 = all */
 	const char *columns;	/* "-o" list; NULL = default */
 	const char *sort;	/* column name; NULL = by score */
+	/* paths the run names: with more than one, each inode is counted
+	 * once across them (a single scan or walk has each once already)
+	 */
+	size_t npaths;
 };
 
 /* Per-filesystem totals, as the JSON "filesystem" object carries them. */
