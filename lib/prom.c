@@ -184,22 +184,30 @@ struct kept {
 	size_t n;
 };
 
+/* Whether sample @line is of metric @name. */
+static bool sample_of(const char *line, const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(line, name, len) && line[len] == '{';
+}
+
 static bool kept_has(const struct kept *k, const char *name)
 {
-	size_t i, len = strlen(name);
+	size_t i;
 
 	for (i = 0; k && i < k->n; i++)
-		if (!strncmp(k->line[i], name, len) && k->line[i][len] == '{')
+		if (sample_of(k->line[i], name))
 			return true;
 	return false;
 }
 
 static void put_kept(FILE *out, const struct kept *k, const char *name)
 {
-	size_t i, len = strlen(name);
+	size_t i;
 
 	for (i = 0; k && i < k->n; i++)
-		if (!strncmp(k->line[i], name, len) && k->line[i][len] == '{')
+		if (sample_of(k->line[i], name))
 			fprintf(out, "%s\n", k->line[i]);
 }
 

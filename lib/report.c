@@ -851,7 +851,12 @@ static int utf8_len(const unsigned char *p)
 	return n;
 }
 
-char *e4d_json_safe(const char *s)
+/*
+ * A copy of @s with the bytes @keep_len() does not keep (it returns how
+ * many bytes from there to copy as they are, 0 for one to escape) written
+ * as the text \xNN.
+ */
+static char *escape(const char *s, int (*keep_len)(const unsigned char *))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out = malloc(strlen(s) * 4 + 1), *o = out;
@@ -859,7 +864,7 @@ char *e4d_json_safe(const char *s)
 	if (!out)
 		return NULL;
 	while (*p) {
-		int n = utf8_len(p);
+		int n = keep_len(p);
 
 		if (n) {
 			memcpy(o, p, n);
@@ -873,19 +878,17 @@ char *e4d_json_safe(const char *s)
 	return out;
 }
 
+char *e4d_json_safe(const char *s)
+{
+	return escape(s, utf8_len);
+}
+
+static int not_ctrl(const unsigned char *p)
+{
+	return *p >= 0x20 && *p != 0x7f;
+}
+
 char *e4d_ctrl_escape(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = malloc(strlen(s) * 4 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			o += sprintf(o, "\\x%02x", *p);
-		else
-			*o++ = *p;
-	}
-	*o = 0;
-	return out;
+	return escape(s, not_ctrl);
 }

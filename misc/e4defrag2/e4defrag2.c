@@ -616,6 +616,12 @@ struct scan_arg {
 
 static bool budget_expired(struct run *r);
 
+/* A signal or the time budget: stop here. */
+static bool must_stop(struct run *r)
+{
+	return stop_requested || budget_expired(r);
+}
+
 static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 {
 	struct scan_arg *sa = arg;
@@ -626,7 +632,7 @@ static int plan_file(void *arg, const struct e4d_fs *fs, struct e4d_file *f)
 	/* a signal or the time budget ends the scan too: on a large
 	 * filesystem at idle I/O priority it can take minutes
 	 */
-	if (stop_requested || budget_expired(sa->r))
+	if (must_stop(sa->r))
 		return -EINTR;
 	e4d_summary_add(&sa->r->sum, f);
 	ret = e4d_plan_add(sa->plan, &cli->popts, f, &v);
@@ -894,7 +900,7 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	uint64_t start = r->done_blocks;
 	int ret;
 
-	if (stop_requested || budget_expired(r))
+	if (must_stop(r))
 		return 1;
 	if (!second && seen_ino(r, fs->devno, c->ino)) {
 		r->skipped[E4D_SKIP_DUP]++;
@@ -1041,7 +1047,7 @@ static int defrag_path(struct run *r, const char *path)
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : 1;
 	ret = scan_plan(r, fs, path, &plan);
-	if (!ret && !stop_requested && !budget_expired(r))
+	if (!ret && !must_stop(r))
 		ret = name_candidates(cli, fs, &plan);
 	if (ret == -ENOMEM || ret == 1)
 		goto out_close;
@@ -1121,7 +1127,7 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 	e->earlier = bg->done_earlier;
 	bg_drop_done(bg, &plan);
 	e->left = plan.n;
-	if (!stop_requested && !budget_expired(r))
+	if (!must_stop(r))
 		ret = name_candidates(cli, fs, &plan);
 	if (ret < 0) {
 		if (ret != -ENOMEM) {
