@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,4 +83,39 @@ out_unlink:
 		close(fd);
 	unlinkat(dirfd, tmp, 0);
 	return ret;
+}
+
+int e4d_read_small(int fd, size_t max, char **buf, size_t *len)
+{
+	char *b = malloc(max + 1);
+	size_t n = 0;
+	ssize_t got;
+	int ret = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (!b)
+		return -ENOMEM;
+	while (n <= max) {
+		got = read(fd, b + n, max + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			ret = -errno;
+			break;
+		}
+		if (!got)
+			break;
+		n += got;
+	}
+	if (!ret && n > max)
+		ret = -EFBIG;
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "e4d/atomicfile.h"
 #include "e4d/config.h"
 #include "e4d/e4d.h"
 #include "e4d/state.h"
@@ -388,7 +389,6 @@ int e4d_config_load(const struct e4d_ctx *ctx, const char *path,
 {
 	struct stat st;
 	char *buf;
-	ssize_t n;
 	size_t len = 0;
 	int fd, ret;
 
@@ -410,35 +410,17 @@ int e4d_config_load(const struct e4d_ctx *ctx, const char *path,
 		ret = -EFBIG;
 		goto out_close;
 	}
-	buf = malloc(E4D_CONFIG_MAX_SIZE + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (len <= E4D_CONFIG_MAX_SIZE) {
-		n = read(fd, buf + len, E4D_CONFIG_MAX_SIZE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_free;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	if (len > E4D_CONFIG_MAX_SIZE) {
+	ret = e4d_read_small(fd, E4D_CONFIG_MAX_SIZE, &buf, &len);
+	if (ret == -EFBIG)
 		e4d_msg(ctx, E4D_ERR, "%s: larger than %u bytes", path,
 			E4D_CONFIG_MAX_SIZE);
-		ret = -EFBIG;
-		goto out_free;
-	}
+	if (ret)
+		goto out_close;
 	if (memchr(buf, '\0', len)) {
 		e4d_msg(ctx, E4D_ERR, "%s: contains a NUL byte", path);
 		ret = -EINVAL;
 		goto out_free;
 	}
-	buf[len] = '\0';
 	ret = e4d_config_parse(ctx, buf, path, cfg);
 out_free:
 	free(buf);

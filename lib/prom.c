@@ -273,84 +273,79 @@ int e4d_prom_format(FILE *out, const struct e4d_prom_fs *fs, size_t n)
 	return format(out, fs, n, NULL);
 }
 
-/* Whether sample @line is of a mountpoint @fs keeps. */
-static bool line_kept(const char *line, const struct e4d_prom_fs *fs,
-		      size_t n)
+/* The label text "mountpoint=\"...\"," a sample of @p's starts with. */
+static char *mountpoint_prefix(const struct e4d_prom_fs *p)
 {
-	const char *brace = strchr(line, '{');
 	char *want = NULL;
-	size_t i, len = 0;
-	bool found = false;
-	FILE *mem;
+	size_t len = 0;
+	FILE *mem = open_memstream(&want, &len);
 
-	if (!brace)
-		return false;
-	for (i = 0; i < n && !found; i++) {
-		if (!fs[i].keep)
-			continue;
-		mem = open_memstream(&want, &len);
-		if (!mem)
-			return false;
-		put_label(mem, "mountpoint", fs[i].mountpoint, false);
-		fputc(',', mem);
-		if (!fclose(mem))
-			found = !strncmp(brace + 1, want, len);
+	if (!mem)
+		return NULL;
+	put_label(mem, "mountpoint", p->mountpoint, false);
+	fputc(',', mem);
+	if (fclose(mem)) {
 		free(want);
-		want = NULL;
+		return NULL;
 	}
-	return found;
+	return want;
 }
 
 /* The samples of the file at @path that @fs keeps, if any. */
 static int read_kept(const char *path, const struct e4d_prom_fs *fs,
 		     size_t n, struct kept *k)
 {
-	char *p, *nl, **nv;
-	size_t len = 0, i;
-	ssize_t got = 0;
-	int fd, ret = 0;
+	char **want, *p, *nl, *brace, **nv;
+	size_t len, i, nwant = 0;
+	int fd, ret;
 
 	memset(k, 0, sizeof(*k));
-	for (i = 0; i < n && !fs[i].keep; i++)
-		;
-	if (i == n)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return 0;	/* nothing to keep */
-	k->buf = malloc(E4D_PROM_MAX_SIZE + 1);
-	if (!k->buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (len <= E4D_PROM_MAX_SIZE) {
-		got = read(fd, k->buf + len, E4D_PROM_MAX_SIZE + 1 - len);
-		if (got < 0 && errno == EINTR)
+	want = calloc(n + 1, sizeof(*want));
+	if (!want)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!fs[i].keep)
 			continue;
-		if (got <= 0)
-			break;
-		len += got;
+		want[nwant] = mountpoint_prefix(&fs[i]);
+		if (!want[nwant++]) {
+			ret = -ENOMEM;
+			goto out;
+		}
 	}
-	if (len > E4D_PROM_MAX_SIZE || got < 0)
-		len = 0;	/* too large or unreadable: nothing kept */
-	k->buf[len] = '\0';
-	for (p = k->buf; *p; p = nl + 1) {
+	ret = 0;
+	fd = nwant ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+				O_NONBLOCK) : -1;
+	if (fd < 0)
+		goto out;	/* nothing to keep */
+	ret = e4d_read_small(fd, E4D_PROM_MAX_SIZE, &k->buf, &len);
+	close(fd);
+	if (ret != -ENOMEM)
+		ret = 0;	/* too large or unreadable: nothing kept */
+	for (p = k->buf; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (!nl)
 			break;	/* a line cut short is not a sample */
 		*nl = '\0';
-		if (*p == '#' || !line_kept(p, fs, n))
+		brace = strchr(p, '{');
+		if (*p == '#' || !brace)
+			continue;
+		for (i = 0; i < nwant; i++)
+			if (!strncmp(brace + 1, want[i], strlen(want[i])))
+				break;
+		if (i == nwant)
 			continue;
 		nv = realloc(k->line, (k->n + 1) * sizeof(*nv));
 		if (!nv) {
 			ret = -ENOMEM;
-			goto out;
+			break;
 		}
 		k->line = nv;
 		k->line[k->n++] = p;
 	}
 out:
-	close(fd);
+	for (i = 0; i < nwant; i++)
+		free(want[i]);
+	free(want);
 	return ret;
 }
 

@@ -27,4 +27,16 @@
 int e4d_write_atomic(int dirfd, const char *name, const void *buf,
 		     size_t len, mode_t mode);
 
+/**
+ * e4d_read_small() - read a whole small file
+ * @fd: open file, read from its current offset to its end
+ * @max: most bytes accepted
+ * @buf: out, the content (malloc'd, @max + 1 bytes, NUL after the content)
+ * @len: out, bytes read
+ *
+ * Return: 0; -EFBIG when the file holds more than @max bytes, -ENOMEM, or
+ * the negative errno of read(). *@buf is NULL unless 0 is returned.
+ */
+int e4d_read_small(int fd, size_t max, char **buf, size_t *len);
+
 #endif
