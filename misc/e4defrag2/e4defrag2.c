@@ -283,11 +283,18 @@ static void usage(FILE *out, const char *prog)
 "a filesystem. See e4defrag2(8).\n", prog, prog);
 }
 
+/* @arg, an option or value as given, goes out with its control characters
+ * as \xNN, as in every other message: a newline in it would break the one
+ * line, an escape sequence act on the terminal.
+ */
 static int usage_error(const char *prog, const char *fmt, const char *arg)
 {
+	char *safe = e4d_ctrl_escape(arg);
+
 	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, safe ? safe : "?");
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	free(safe);
 	return EXIT_USAGE;
 }
 
@@ -317,9 +324,12 @@ static int columns_arg(const char *prog, const char *opt, const char *list)
 static int bad_value(const char *prog, const char *opt, const char *what,
 		     const char *val)
 {
+	char *safe = e4d_ctrl_escape(val);	/* as in usage_error() */
+
 	fprintf(stderr, "%s: --%s '%s': expected %s\n"
-		"Try '%s --help' for more information.\n", prog, opt, val,
-		what, prog);
+		"Try '%s --help' for more information.\n", prog, opt,
+		safe ? safe : "?", what, prog);
+	free(safe);
 	return EXIT_USAGE;
 }
 
@@ -703,7 +713,7 @@ static const char *cand_name(const struct e4d_cand *c, char *buf,
 static int show_plan(struct run *r, const struct e4d_plan *plan)
 {
 	struct e4d_defrag_result res = { 0 };
-	char b[32], nb[32];
+	char b[32], nb[32], *safe;
 	size_t i;
 
 	for (i = 0; i < plan->n; i++) {
@@ -717,11 +727,15 @@ static int show_plan(struct run *r, const struct e4d_plan *plan)
 				return -ENOMEM;
 			continue;
 		}
-		printf("%s: extents %llu -> %llu, %s, score %.0f\n",
-		       cand_name(c, nb, sizeof(nb)),
+		/* one line a file, as in the report's table */
+		safe = e4d_ctrl_escape(cand_name(c, nb, sizeof(nb)));
+		if (!safe)
+			return -ENOMEM;
+		printf("%s: extents %llu -> %llu, %s, score %.0f\n", safe,
 		       (unsigned long long)c->extents,
 		       (unsigned long long)c->ideal,
 		       human(c->size, b, sizeof(b)), c->score);
+		free(safe);
 	}
 	return 0;
 }
