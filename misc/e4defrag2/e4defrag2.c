@@ -1793,6 +1793,18 @@ out_free:
 	return status;
 }
 
+/* Flush standard output: @status, or EXIT_FATAL after saying that it could
+ * not be written (a full disk, a closed pipe under SIGPIPE ignored).
+ */
+static int flush_stdout(const char *prog, int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on standard output\n", prog);
+		return EXIT_FATAL;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1973,19 +1985,16 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			e4d_report_list_columns(stdout);
-			return fflush(stdout) || ferror(stdout) ?
-			       EXIT_FATAL : 0;
+			return flush_stdout(cli.prog, 0);
 		case 'v':
 			cli.ctx.verbose++;
 			break;
 		case 'h':
 			usage(stdout, cli.prog);
-			return fflush(stdout) || ferror(stdout) ?
-			       EXIT_FATAL : 0;
+			return flush_stdout(cli.prog, 0);
 		case 'V':
 			printf("%s %s\n", cli.prog, PACKAGE_VERSION);
-			return fflush(stdout) || ferror(stdout) ?
-			       EXIT_FATAL : 0;
+			return flush_stdout(cli.prog, 0);
 		case ':':	/* the option is the argument before */
 			return usage_error(cli.prog, "missing argument: '%s'",
 					   argv[optind - 1]);
@@ -2046,10 +2055,5 @@ int main(int argc, char **argv)
 	}
 	e4d_config_free(&cli.cfg);
 	e4d_config_free(&cli.ov);
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "%s: write error on standard output\n",
-			cli.prog);
-		status = EXIT_FATAL;
-	}
-	return status;
+	return flush_stdout(cli.prog, status);
 }
