@@ -2026,9 +2026,11 @@ int main(int argc, char **argv)
 				   "cannot be combined");
 	if (!cli.background && (cli.config_path || cli.set.state_dir ||
 				cli.set.prometheus || cli.set.nonrot))
-		return usage_error(cli.prog, "%s", "--config, --state-dir, "
-				   "--prometheus and --include-nonrotational "
-				   "need --background");
+		return usage_error(cli.prog, "%s needs --background",
+				   cli.config_path ? "--config" :
+				   cli.set.state_dir ? "--state-dir" :
+				   cli.set.prometheus ? "--prometheus" :
+				   "--include-nonrotational");
 	if (optind >= argc && !cli.background)
 		return usage_error(cli.prog, "%s", "no PATH given");
 	if (cli.background) {
