@@ -303,6 +303,63 @@ static void test_load(void **state)
 	rmdir(dir);
 }
 
+/* Two configurations hold the same settings. */
+static void assert_config_equal(const struct e4d_config *a,
+				const struct e4d_config *b)
+{
+	size_t i;
+
+	assert_int_equal(a->nfilesystems, b->nfilesystems);
+	for (i = 0; i < a->nfilesystems; i++)
+		assert_string_equal(a->filesystems[i], b->filesystems[i]);
+	assert_int_equal(a->time_budget, b->time_budget);
+	assert_int_equal(a->max_rate, b->max_rate);
+	assert_int_equal(a->min_age, b->min_age);
+	assert_int_equal(a->busy, b->busy);
+	assert_int_equal(a->include_nonrotational, b->include_nonrotational);
+	assert_true(a->threshold == b->threshold);
+	assert_string_equal(a->state_dir, b->state_dir);
+	if (a->prometheus_file || b->prometheus_file) {
+		assert_non_null(a->prometheus_file);
+		assert_non_null(b->prometheus_file);
+		assert_string_equal(a->prometheus_file, b->prometheus_file);
+	}
+}
+
+/*
+ * The shipped file says "every setting below is shown commented out, with
+ * its default": each "#key = value" line of it (the "filesystem" lines,
+ * examples of a key without a default, aside), taken as a setting, changes
+ * nothing. Run from the top of the tree.
+ */
+static void test_shipped_defaults(void **state)
+{
+	struct e4d_config dflt, cfg;
+	char line[512], text[4096] = "";
+	struct msgs m;
+	int n = 0;
+	FILE *f = fopen("misc/e4defrag2/e4defrag2.conf", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] != '#' || !strchr(line, '=') ||
+		    !strchr("abcdefghijklmnopqrstuvwxyz", line[1]) ||
+		    !strncmp(line + 1, "filesystem ", 11))
+			continue;
+		assert_true(strlen(text) + strlen(line) < sizeof(text));
+		strcat(text, line + 1);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 8);		/* every key but "filesystem" */
+	assert_int_equal(e4d_config_init(&dflt), 0);
+	assert_int_equal(parse(text, &cfg, &m), 0);
+	assert_int_equal(m.n, 0);
+	assert_config_equal(&cfg, &dflt);
+	e4d_config_free(&cfg);
+	e4d_config_free(&dflt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_set_one),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_shipped_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
