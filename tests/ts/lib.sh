@@ -133,6 +133,21 @@ ts_json_files() {
 	jq -r '.files[] | "\(.path)\t\(.extents)"' "$1"
 }
 
+# ts_json_undocumented JSON: the keys of JSON (those of "skipped", which
+# are reasons, aside) that the man page's item of -J does not name, one a
+# line; nothing when it names them all
+ts_json_undocumented() {
+	local item k
+	item=$(sed -n '/^\.BR \\-J ", " \\-\\-json/,/^\.TP/p' \
+		"$TS_TOP/misc/e4defrag2/e4defrag2.8" | sed 's/\\f[BIR]//g')
+	[ -n "$item" ] || { echo "(no item for -J in the man page)"; return; }
+	jq -r '[paths | select(length < 2 or .[-2] != "skipped") |
+		map(select(type == "string")) | last // empty] |
+		unique[]' "$1" | while read -r k; do
+			grep -qw -- "$k" <<<"$item" || echo "$k"
+		done
+}
+
 # ts_fsck IMG-or-DEV: e2fsck -fn is clean
 ts_fsck() {
 	e2fsck -fn "$1" >"$TS_TMP/fsck.out" 2>&1 ||
