@@ -101,6 +101,8 @@ struct cli {
 	struct e4d_config ov;	/* command-line values, where set */
 	struct overrides set;
 	bool threshold_set;
+	bool log_set;		/* --log given */
+	char report_opt[32];	/* the first option of the report, as given */
 	const char *prog;
 };
 
@@ -259,7 +261,7 @@ static void usage(FILE *out, const char *prog)
 "      --log=WHERE        auto (journal under systemd, else syslog),\n"
 "                         syslog or stderr\n"
 "\n"
-"Report options:\n"
+"Report options (with -c):\n"
 "  -c, --check            report fragmentation only, change nothing\n"
 "  -J, --json             JSON output\n"
 "  -o, --output LIST      columns to print (see -H); +LIST adds to the default\n"
@@ -333,6 +335,16 @@ static int bad_value(const char *prog, const char *opt, const char *what,
 		safe ? safe : "?", what, prog);
 	free(safe);
 	return EXIT_USAGE;
+}
+
+/* Whether @opt is an option of the report only (-c): without -c, the run
+ * would defragment, not print what it asks for.
+ */
+static bool is_report_opt(int opt)
+{
+	if (opt == OPT_TOP || opt == OPT_SORT)
+		return true;
+	return opt > 0 && opt < 128 && strchr("ornba", opt);
 }
 
 /* The options that override a setting of the configuration file. */
@@ -1851,7 +1863,7 @@ int main(int argc, char **argv)
 	 */
 	static struct cli cli;
 	size_t count;
-	int c, status;
+	int c, status, longidx;
 
 	cli.prog = "e4defrag2";
 	e4d_ctx_init(&cli.ctx);
@@ -1865,13 +1877,25 @@ int main(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":cJo:rnbaHvhVt:", longopts,
-				NULL)) != -1) {
+	for (;;) {
+		longidx = -1;	/* getopt_long() sets it for long options */
+		c = getopt_long(argc, argv, ":cJo:rnbaHvhVt:", longopts,
+				&longidx);
+		if (c == -1)
+			break;
 		status = set_override(&cli, c, optarg);
 		if (status > 0)
 			return status;
 		if (!status)
 			continue;
+		if (!cli.report_opt[0] && is_report_opt(c)) {
+			if (longidx >= 0)
+				snprintf(cli.report_opt, sizeof(cli.report_opt),
+					 "--%s", longopts[longidx].name);
+			else
+				snprintf(cli.report_opt, sizeof(cli.report_opt),
+					 "-%c", c);
+		}
 		switch (c) {
 		case 'c':
 			cli.check = true;
@@ -1967,6 +1991,7 @@ int main(int argc, char **argv)
 			cli.set.nonrot = true;
 			break;
 		case OPT_LOG:
+			cli.log_set = true;
 			if (!strcmp(optarg, "auto"))
 				cli.log = LOGTO_AUTO;
 			else if (!strcmp(optarg, "syslog"))
@@ -2027,12 +2052,17 @@ int main(int argc, char **argv)
 		return usage_error(cli.prog, "%s", "--background and -c "
 				   "cannot be combined");
 	if (!cli.background && (cli.config_path || cli.set.state_dir ||
-				cli.set.prometheus || cli.set.nonrot))
+				cli.set.prometheus || cli.set.nonrot ||
+				cli.log_set))
 		return usage_error(cli.prog, "%s needs --background",
 				   cli.config_path ? "--config" :
 				   cli.set.state_dir ? "--state-dir" :
 				   cli.set.prometheus ? "--prometheus" :
-				   "--include-nonrotational");
+				   cli.set.nonrot ? "--include-nonrotational" :
+				   "--log");
+	/* forgetting -c must not make a report's command line defragment */
+	if (!cli.check && cli.report_opt[0])
+		return usage_error(cli.prog, "%s needs -c", cli.report_opt);
 	if (optind >= argc && !cli.background)
 		return usage_error(cli.prog, "%s", "no PATH given");
 	if (cli.background) {
