@@ -39,41 +39,101 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
-/* number followed by at most one unit letter from @units (scale @mult) */
-static int parse_scaled(const char *s, const char *units,
-			const uint64_t *mult, uint64_t dflt, uint64_t *out)
+/* the scale of a unit letter: K, M, G, T (either case) are powers of 1024 */
+static int size_shift(char c)
+{
+	switch (tolower((unsigned char)c)) {
+	case 'k':
+		return 10;
+	case 'm':
+		return 20;
+	case 'g':
+		return 30;
+	case 't':
+		return 40;
+	}
+	return -1;
+}
+
+/*
+ * A number, then optionally a unit letter, then optionally "B" or "iB"
+ * (either case) after it: "512K", "20MiB", "1g", "3TB"; or "4096B".  A bare number
+ * is scaled by @dflt_shift.  @len bounds @s.
+ */
+static int parse_size_len(const char *s, size_t len, int dflt_shift,
+			  uint64_t *out)
+{
+	size_t n = 0;
+	int shift = dflt_shift;
+	uint64_t v;
+
+	while (n < len && isdigit((unsigned char)s[n]))
+		n++;
+	if (parse_u64(s, n, &v))
+		return -EINVAL;
+	if (n < len) {
+		const char *u = s + n + 1;
+		size_t rest = len - n - 1;
+
+		shift = size_shift(s[n]);
+		if ((s[n] == 'B' || s[n] == 'b') && !rest)
+			shift = 0;	/* "4096B" */
+		if (shift < 0)
+			return -EINVAL;
+		if (rest && !(rest == 1 && (*u == 'B' || *u == 'b')) &&
+		    !(rest == 2 && !strncasecmp(u, "iB", 2)))
+			return -EINVAL;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+int e4d_parse_size(const char *s, uint64_t *bytes)
+{
+	return parse_size_len(s, strlen(s), 0, bytes);
+}
+
+int e4d_parse_duration(const char *s, uint64_t *sec)
 {
 	size_t len = strlen(s);
-	uint64_t v, m = dflt;
-	const char *u;
+	uint64_t v, m = 1;
 
 	if (len && !isdigit((unsigned char)s[len - 1])) {
-		u = strchr(units, s[len - 1]);
-		if (!u || !*u)
+		switch (tolower((unsigned char)s[len - 1])) {
+		case 's':
+			m = 1;
+			break;
+		case 'm':
+			m = 60;
+			break;
+		case 'h':
+			m = 3600;
+			break;
+		case 'd':
+			m = 86400;
+			break;
+		default:
 			return -EINVAL;
-		m = mult[u - units];
+		}
 		len--;
 	}
 	if (parse_u64(s, len, &v))
 		return -EINVAL;
 	if (v && m > UINT64_MAX / v)
 		return -EINVAL;
-	*out = v * m;
+	*sec = v * m;
 	return 0;
-}
-
-int e4d_parse_duration(const char *s, uint64_t *sec)
-{
-	static const uint64_t mult[] = { 1, 60, 3600, 86400 };
-
-	return parse_scaled(s, "smhd", mult, 1, sec);
 }
 
 int e4d_parse_rate(const char *s, uint64_t *bytes_per_sec)
 {
-	static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30 };
+	size_t len = strlen(s);
 
-	return parse_scaled(s, "KMG", mult, 1ull << 20, bytes_per_sec);
+	if (len > 2 && !strcmp(s + len - 2, "/s"))
+		len -= 2;
+	return parse_size_len(s, len, 20, bytes_per_sec);
 }
 
 int e4d_parse_bool(const char *s, bool *val)
@@ -145,8 +205,16 @@ void e4d_config_free(struct e4d_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* absolute, and without control characters (the file's lines are checked
+ * for them; this also covers the command line's values)
+ */
 static bool path_is_ok(const char *v)
 {
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)v; *c; c++)
+		if (iscntrl(*c))
+			return false;
 	return v[0] == '/' && strlen(v) < PATH_MAX;
 }
 

@@ -222,7 +222,7 @@ static void usage(FILE *out, const char *prog)
 "\n"
 "Defragmentation options:\n"
 "      --threshold N      only files with a score of at least N (0-100)\n"
-"      --min-size SIZE    only files of at least SIZE bytes (K, M, G)\n"
+"      --min-size SIZE    only files of at least SIZE bytes\n"
 "      --min-extents N    only files of at least N extents (default 2)\n"
 "      --worst-first      highest score first (default: inode order)\n"
 "      --dry-run          print the plan and the expected gain, move nothing\n"
@@ -234,7 +234,7 @@ static void usage(FILE *out, const char *prog)
 "      --reserve SIZE     free space always left to applications\n"
 "                         (default 1%% of the filesystem, at least 4M)\n"
 "  -t, --time-budget T    stop after T (seconds, or 90m, 2h, 1d)\n"
-"      --max-rate RATE    move at most RATE (MiB/s, or 512K, 1G) on average\n"
+"      --max-rate RATE    move at most RATE (MiB/s, or 512K, 1G/s) on average\n"
 "      --min-age T        leave files modified within T alone (skipped as\n"
 "                         \"recently modified\")\n"
 "      --busy=POLICY      files other processes have open: skip (leave\n"
@@ -258,8 +258,8 @@ static void usage(FILE *out, const char *prog)
 "      --prometheus FILE  write metrics for node_exporter's textfile\n"
 "                         collector (FILE ends in .prom)\n"
 "      --include-nonrotational  also SSDs and other non-rotational devices\n"
-"      --log=WHERE        auto (journal under systemd, else syslog),\n"
-"                         syslog or stderr\n"
+"      --log=WHERE        auto (standard error under systemd or on a\n"
+"                         terminal, else syslog), syslog or stderr\n"
 "\n"
 "Report options (with -c):\n"
 "  -c, --check            report fragmentation only, change nothing\n"
@@ -279,6 +279,9 @@ static void usage(FILE *out, const char *prog)
 "  -v, --verbose          more messages\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
+"\n"
+"SIZE: bytes, or with K, M, G, T (powers of 1024; 512K, 20MiB). RATE: MiB/s,\n"
+"or a SIZE per second. T: seconds, or with s, m, h, d.\n"
 "\n"
 "Exit status: 0 success (nothing left to do), 1 some paths, files or\n"
 "filesystems failed (or interrupted, without --background), 2 usage error,\n"
@@ -505,44 +508,6 @@ static int parse_count(const char *s, size_t *out)
 	if (errno || *end)
 		return -EINVAL;
 	*out = v;
-	return 0;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (!isdigit((unsigned char)s[0]))	/* no sign, no space */
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	case '\0':
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
-		return -EINVAL;
-	if (v > (~0ull >> shift))
-		return -ERANGE;
-	*out = v << shift;
 	return 0;
 }
 
@@ -1199,6 +1164,27 @@ out_free:
 	return ret;
 }
 
+/*
+ * Whether @path names what a background run can take whole: a block device,
+ * a filesystem that is not mounted (refused later, with its own reason), or
+ * the directory a mount shows (a bind mount of a directory is skipped later).
+ */
+static bool names_fs_root(const struct e4d_fs *fs, const char *path)
+{
+	struct stat st;
+	char *real;
+	bool ret;
+
+	if (!fs->mountpoint || stat(path, &st) || S_ISBLK(st.st_mode))
+		return true;
+	if (!S_ISDIR(st.st_mode))
+		return false;
+	real = realpath(path, NULL);
+	ret = !real || !strcmp(real, fs->mountpoint);
+	free(real);
+	return ret;
+}
+
 /* Return: 0 or -ENOMEM; how it went is in the fsent and the run. */
 static int bg_fs(struct run *r, const char *path)
 {
@@ -1226,6 +1212,16 @@ static int bg_fs(struct run *r, const char *path)
 		e->reason = "not an ext4 filesystem that can be opened";
 		r->fs_failed = true;
 		return ret == -ENOMEM ? ret : 0;
+	}
+	if (!names_fs_root(fs, path)) {
+		e4d_msg(&cli->ctx, E4D_ERR, "%s: not a mountpoint: background "
+			"runs take whole filesystems (this one is mounted on "
+			"%s)", path, fs->mountpoint);
+		e->mountpoint = strdup(path);
+		e->reason = "not a mountpoint";
+		r->fs_failed = true;
+		ret = e->mountpoint ? 0 : -ENOMEM;
+		goto out_close;
 	}
 	/* a bind mount is skipped below, and takes no filesystem's place;
 	 * nor does a read-only mount, which another mount may make writable
@@ -1650,8 +1646,10 @@ static void start_logging(struct cli *cli)
 {
 	enum log_to to = cli->log;
 
+	/* the journal, or a person at a terminal, reads standard error */
 	if (to == LOGTO_AUTO)
-		to = getenv("JOURNAL_STREAM") ? LOGTO_STDERR : LOGTO_SYSLOG;
+		to = getenv("JOURNAL_STREAM") || isatty(STDERR_FILENO) ?
+		     LOGTO_STDERR : LOGTO_SYSLOG;
 	if (to == LOGTO_SYSLOG) {
 		openlog("e4defrag2", LOG_PID, LOG_DAEMON);
 		cli->syslog = true;
@@ -1947,7 +1945,7 @@ int main(int argc, char **argv)
 			cli.threshold_set = true;
 			break;
 		case OPT_MIN_SIZE:
-			if (parse_size(optarg, &cli.popts.min_size) < 0)
+			if (e4d_parse_size(optarg, &cli.popts.min_size) < 0)
 				return bad_value(cli.prog, "min-size",
 						 "a size", optarg);
 			break;
@@ -1964,14 +1962,14 @@ int main(int argc, char **argv)
 			cli.dry_run = true;
 			break;
 		case OPT_WINDOW:
-			if (parse_size(optarg, &cli.dopts.window) < 0 ||
+			if (e4d_parse_size(optarg, &cli.dopts.window) < 0 ||
 			    cli.dopts.window < (1u << 20))
 				return bad_value(cli.prog, "window",
 						 "a size of at least 1M",
 						 optarg);
 			break;
 		case OPT_RESERVE:
-			if (parse_size(optarg, &cli.dopts.reserve) < 0)
+			if (e4d_parse_size(optarg, &cli.dopts.reserve) < 0)
 				return bad_value(cli.prog, "reserve",
 						 "a size", optarg);
 			break;
@@ -2004,7 +2002,7 @@ int main(int argc, char **argv)
 						 optarg);
 			break;
 		case OPT_CHUNK:
-			if (parse_size(optarg, &cli.chunk) < 0 ||
+			if (e4d_parse_size(optarg, &cli.chunk) < 0 ||
 			    cli.chunk < (64u << 10))
 				return bad_value(cli.prog, "chunk",
 						 "a size of at least 64K",

@@ -127,7 +127,7 @@ static void test_errors(void **state)
 		"time-budget = 99999999999999999999",
 		"time-budget = 999999999999999999d",
 		"max-rate = 1.5",
-		"max-rate = 5MiB",
+		"max-rate = 5MB/h",
 		"max-rate = 0x10",
 		"min-age = h",
 		"busy = wait",
@@ -204,7 +204,44 @@ static void test_value_parsers(void **state)
 	assert_int_equal(e4d_parse_rate("0", &v), 0);
 	assert_int_equal(v, 0);
 	assert_int_equal(e4d_parse_rate("20000000000000G", &v), -EINVAL);
-	assert_int_equal(e4d_parse_rate("5m", &v), -EINVAL);
+	/* one grammar for sizes and rates: unit letter in either case,
+	 * optionally B or iB, and /s for rates
+	 */
+	assert_int_equal(e4d_parse_rate("5m", &v), 0);
+	assert_int_equal(v, 5ull << 20);
+	assert_int_equal(e4d_parse_rate("512k", &v), 0);
+	assert_int_equal(v, 512ull << 10);
+	assert_int_equal(e4d_parse_rate("20MiB", &v), 0);
+	assert_int_equal(v, 20ull << 20);
+	assert_int_equal(e4d_parse_rate("1G/s", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(e4d_parse_rate("/s", &v), -EINVAL);
+	assert_int_equal(e4d_parse_rate("5/s", &v), 0);
+	assert_int_equal(v, 5ull << 20);
+	assert_int_equal(e4d_parse_rate("5MiBs", &v), -EINVAL);
+	assert_int_equal(e4d_parse_rate("5X", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(e4d_parse_size("3TB", &v), 0);
+	assert_int_equal(v, 3ull << 40);
+	assert_int_equal(e4d_parse_size("1g", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(e4d_parse_size("8kib", &v), 0);
+	assert_int_equal(v, 8ull << 10);
+	assert_int_equal(e4d_parse_size("8B", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(e4d_parse_size("8BB", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("8KiBB", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("8K ", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("K", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("16777216T", &v), -EINVAL);
+	assert_int_equal(e4d_parse_size("16777215T", &v), 0);
+	assert_int_equal(e4d_parse_duration("2H", &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(e4d_parse_duration("90M", &v), 0);
+	assert_int_equal(v, 5400);
 	assert_int_equal(e4d_parse_bool("off", &b), 0);
 	assert_false(b);
 	assert_int_equal(e4d_parse_bool("TRUE", &b), 0);
@@ -243,6 +280,13 @@ static void test_set_one(void **state)
 			 -EINVAL);
 	assert_string_equal(expect, "an absolute path");
 	assert_int_equal(e4d_config_set(&cfg, "prometheus-file", "/x/y.txt",
+					&expect), -EINVAL);
+	/* a command-line value with a control character names no file */
+	assert_int_equal(e4d_config_set(&cfg, "prometheus-file", "/x\n.prom",
+					&expect), -EINVAL);
+	assert_int_equal(e4d_config_set(&cfg, "state-dir", "/var/\033[2J",
+					&expect), -EINVAL);
+	assert_int_equal(e4d_config_set(&cfg, "filesystem", "/mnt\t",
 					&expect), -EINVAL);
 	assert_int_equal(e4d_config_set(&cfg, "no-such-key", "1", &expect),
 			 -ENOENT);

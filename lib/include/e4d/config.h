@@ -100,8 +100,18 @@ int e4d_config_load(const struct e4d_ctx *ctx, const char *path,
 		    struct e4d_config *cfg);
 
 /**
+ * e4d_parse_size() - "4096", "512K", "20MiB", "1g", "3TB"
+ * @s: text; a bare number is bytes; K, M, G, T (either case, optionally
+ *     followed by "B" or "iB") are powers of 1024
+ * @bytes: out
+ *
+ * Return: 0 or -EINVAL (also on overflow).
+ */
+int e4d_parse_size(const char *s, uint64_t *bytes);
+
+/**
  * e4d_parse_duration() - "90", "90s", "15m", "2h", "7d" or "0"
- * @s: text; a bare number is seconds
+ * @s: text; a bare number is seconds; the unit letter may be upper case
  * @sec: out, seconds
  *
  * Return: 0 or -EINVAL (also on overflow).
@@ -109,8 +119,9 @@ int e4d_config_load(const struct e4d_ctx *ctx, const char *path,
 int e4d_parse_duration(const char *s, uint64_t *sec);
 
 /**
- * e4d_parse_rate() - "50" (MiB/s), "512K", "50M", "1G" (per second), "0"
- * @s: text; a bare number is MiB per second, suffixes are binary
+ * e4d_parse_rate() - "50" (MiB/s), "512K", "20MiB", "1G/s", "0"
+ * @s: text; a bare number is MiB per second; otherwise a size as
+ *     e4d_parse_size() takes it, per second, optionally followed by "/s"
  * @bytes_per_sec: out; 0 means unlimited
  *
  * Return: 0 or -EINVAL (also on overflow).
