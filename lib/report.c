@@ -387,23 +387,27 @@ static const char *text_value(const struct e4d_report *rep,
 	}
 }
 
-static const struct e4d_report *sort_rep;	/* qsort() has no argument */
-static int sort_col;
+struct sort_by {
+	const struct e4d_report *rep;
+	int col;		/* -1: worst first */
+};
 
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *arg)
 {
 	const struct row *x = a, *y = b;
+	const struct sort_by *by = arg;
+	int col = by->col;
 	double vx, vy;
 	int c;
 
-	if (sort_col >= 0 && !cols[sort_col].number) {
-		c = strcmp(text_value(sort_rep, x, sort_col),
-			   text_value(sort_rep, y, sort_col));
+	if (col >= 0 && !cols[col].number) {
+		c = strcmp(text_value(by->rep, x, col),
+			   text_value(by->rep, y, col));
 		if (c)
 			return c;
-	} else if (sort_col >= 0) {
-		vx = num_value(x, sort_col);
-		vy = num_value(y, sort_col);
+	} else if (col >= 0) {
+		vx = num_value(x, col);
+		vy = num_value(y, col);
 		if (vx != vy)
 			return vx < vy ? 1 : -1;
 	}
@@ -427,12 +431,13 @@ static bool row_wanted(const struct e4d_report *rep, const struct row *r)
 static void choose_rows(struct e4d_report *rep)
 {
 	size_t i, n = 0, others = 0;
+	struct sort_by by = { .rep = rep, .col = -1 };
 
-	sort_rep = rep;
-	sort_col = rep->opts.sort ? col_by_name(rep->opts.sort,
-						strlen(rep->opts.sort)) : -1;
+	if (rep->opts.sort)
+		by.col = col_by_name(rep->opts.sort, strlen(rep->opts.sort));
 	if (rep->nrows)
-		qsort(rep->rows, rep->nrows, sizeof(*rep->rows), cmp_rows);
+		qsort_r(rep->rows, rep->nrows, sizeof(*rep->rows), cmp_rows,
+			&by);
 	for (i = 0; i < rep->nrows; i++) {
 		struct row *r = &rep->rows[i];
 		bool keep = row_wanted(rep, r);

@@ -747,12 +747,16 @@ static int note_file(struct run *r, const struct e4d_cand *c,
 	e->fsidx = r->nfss ? r->nfss - 1 : 0;
 	e->result = result;
 	e->reason = reason;
-	if (res) {
+	/* a file skipped before it was measured has the scan's count */
+	e->ext_before = c->extents;
+	e->ext_after = c->extents;
+	if (res && res->ext_before) {
 		e->ext_before = res->ext_before;
 		e->ext_after = res->windows_moved ? res->ext_after :
 			       res->ext_before;
-		e->bytes = res->bytes;
 	}
+	if (res)
+		e->bytes = res->bytes;
 	r->nfiles++;
 	return 0;
 }
