@@ -706,7 +706,8 @@ static void total_summary(const struct e4d_report *rep,
 	}
 }
 
-static void text_summary(FILE *out, const struct fsent *e)
+/* @sep: a blank line first, after the table or another summary */
+static void text_summary(FILE *out, const struct fsent *e, bool sep)
 {
 	const struct e4d_fs_summary *s = &e->sum;
 	const struct e4d_fs *fs = e->fs;
@@ -715,7 +716,7 @@ static void text_summary(FILE *out, const struct fsent *e)
 				    "not mounted");
 	char *dev = e4d_ctrl_escape(fs->device ? fs->device : "?");
 
-	fprintf(out, "\n%s (%s, %s, %u-byte blocks%s):\n",
+	fprintf(out, "%s%s (%s, %s, %u-byte blocks%s):\n", sep ? "\n" : "",
 		mnt ? mnt : "?", dev ? dev : "?",
 		fs->fstype ? fs->fstype : "?", fs->geom.blocksize,
 		fs->rotational == 0 ? ", non-rotational" :
@@ -767,6 +768,9 @@ static int print_json(struct e4d_report *rep, struct libscols_table *tb,
 		return -EIO;
 	}
 	*end = 0;
+	/* an empty table comes as "[", a blank line, "]" */
+	if (!scols_table_get_nlines(tb))
+		body = "\n   \"files\": []\n";
 	fputs("{\n   \"filesystem\": ", out);
 	if (rep->nfs == 1) {
 		json_summary(out, rep->fss[0].fs, &rep->fss[0].sum, "   ");
@@ -823,7 +827,7 @@ int e4d_report_print(const struct e4d_ctx *ctx, struct e4d_report *rep,
 		scols_print_table(tb);
 	if (rep->opts.format == E4D_FMT_TABLE && !rep->opts.noheadings)
 		for (i = 0; i < rep->nfs; i++)
-			text_summary(out, &rep->fss[i]);
+			text_summary(out, &rep->fss[i], rep->nrows || i);
 out_unref:
 	scols_unref_table(tb);
 	return ret;
