@@ -84,6 +84,11 @@ static enum e4d_why why_of(const struct e4d_fs *fs, unsigned int fl,
 {
 	if (fl & FS_INLINE_DATA_FL)
 		return E4D_WHY_INLINE;
+	/* before the mapping: a file whose key is not loaded has no
+	 * flags but this one (see map_locked())
+	 */
+	if (fl & FS_ENCRYPT_FL)
+		return E4D_WHY_ENCRYPTED;
 	if (!(fl & FS_EXTENT_FL))
 		return E4D_WHY_NOEXTENTS;
 	if (fl & FS_IMMUTABLE_FL)
@@ -92,8 +97,6 @@ static enum e4d_why why_of(const struct e4d_fs *fs, unsigned int fl,
 		return E4D_WHY_APPEND;
 	if (is_swap)
 		return E4D_WHY_SWAP;
-	if (fl & FS_ENCRYPT_FL)
-		return E4D_WHY_ENCRYPTED;
 	if (fl & FS_VERITY_FL)
 		return E4D_WHY_VERITY;
 	/* as ext4_should_enable_dax(): the inode flag counts under
@@ -362,6 +365,23 @@ static int open_for_map(const char *path)
 	return fd;
 }
 
+/*
+ * An encrypted file whose key is not loaded cannot be opened (ENOKEY), so
+ * neither mapped nor moved: unmovable, not an error. Its extents are not
+ * known. Return: true when @path is such a file.
+ */
+static bool map_locked(const char *path, struct e4d_file *f)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_ENCRYPTED) ||
+	    !(stx.stx_attributes & STATX_ATTR_ENCRYPTED))
+		return false;
+	f->iflags = FS_ENCRYPT_FL;
+	return true;
+}
+
 /* Map one regular file (already lstat()ed) and hand it over; one the walk
  * found (not @named) that is gone by the time it is opened was deleted
  * meanwhile: no file, no error.
@@ -385,9 +405,13 @@ static int map_one(struct tree *t, const char *path, const struct stat *st,
 	if (fd < 0 && errno == ENOENT && !named)
 		return 0;
 	if (fd < 0) {
-		f->status = E4D_ST_ERROR;
-		f->err = -errno;
-		e4d_msg(t->ctx, E4D_ERR, "%s: %s", path, strerror(-f->err));
+		ret = -errno;
+		if (ret != -ENOKEY || !map_locked(path, f)) {
+			f->status = E4D_ST_ERROR;
+			f->err = ret;
+			e4d_msg(t->ctx, E4D_ERR, "%s: %s", path,
+				strerror(-ret));
+		}
 	} else {
 		ret = t->ctx->ops->getflags(fd, &f->iflags);
 		if (ret < 0 && ret != -ENOTTY)
