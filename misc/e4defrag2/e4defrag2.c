@@ -685,11 +685,13 @@ static const char *cand_name(const struct e4d_cand *c, char *buf,
 	return buf;
 }
 
-/* --dry-run: the plan, a line per file, or with --json per file in the
+/* --dry-run: the plan, a line per file (extents now and expected, the
+ * data to move, the score), or with --json per file in the
  * summary (result "planned", extents_after the count expected).
  * Return: 0 or -ENOMEM.
  */
-static int show_plan(struct run *r, const struct e4d_plan *plan)
+static int show_plan(struct run *r, const struct e4d_fs *fs,
+		     const struct e4d_plan *plan)
 {
 	struct e4d_defrag_result res = { 0 };
 	char b[32], nb[32], *safe;
@@ -713,7 +715,8 @@ static int show_plan(struct run *r, const struct e4d_plan *plan)
 		printf("%s: extents %llu -> %llu, %s, score %.0f\n", safe,
 		       (unsigned long long)c->extents,
 		       (unsigned long long)c->ideal,
-		       human(c->size, b, sizeof(b)), c->score);
+		       human(c->blocks * fs->geom.blocksize, b, sizeof(b)),
+		       c->score);
 		free(safe);
 	}
 	return 0;
@@ -1022,12 +1025,22 @@ static int scan_plan(struct run *r, struct e4d_fs *fs, const char *path,
 	return 0;
 }
 
-static void plan_totals(struct run *r, const struct e4d_plan *plan)
+/*
+ * Add the candidates left in @plan (the background drops those done by
+ * earlier runs after the scan counted them) to the run's plan totals; the
+ * bytes are the data the moves copy (holes stay holes), not the sizes.
+ */
+static void plan_totals(struct run *r, const struct e4d_fs *fs,
+			const struct e4d_plan *plan)
 {
+	size_t i;
+
 	r->plan_files += plan->n;
-	r->plan_bytes += plan->bytes;
-	r->plan_extents += plan->extents;
-	r->plan_ideal += plan->ideal;
+	for (i = 0; i < plan->n; i++) {
+		r->plan_bytes += plan->v[i].blocks * fs->geom.blocksize;
+		r->plan_extents += plan->v[i].extents;
+		r->plan_ideal += plan->v[i].ideal;
+	}
 }
 
 /* Scan one command-line path, plan, then defragment or print the plan.
@@ -1054,9 +1067,9 @@ static int defrag_path(struct run *r, const char *path)
 		goto out_close;
 	}
 	e4d_plan_sort(&plan, cli->popts.worst_first);
-	plan_totals(r, &plan);
+	plan_totals(r, fs, &plan);
 	if (cli->dry_run)
-		ret = show_plan(r, &plan);
+		ret = show_plan(r, fs, &plan);
 	else
 		ret = execute_plan(r, fs, &plan);
 	if (!ret && r->scan_cut)
@@ -1136,14 +1149,15 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 	}
 	/* worst first: the scores change under the moves, the record not */
 	e4d_plan_sort(&plan, true);
-	plan_totals(r, &plan);
+	plan_totals(r, fs, &plan);
 	notice(cli, "%s: pass %llu: %llu files done by earlier runs of it; "
 	       "%llu candidates, %llu of them left", fs->mountpoint,
 	       (unsigned long long)e->pass, (unsigned long long)e->earlier,
 	       (unsigned long long)e->candidates,
 	       (unsigned long long)e->left);
 	r->pass_full = false;
-	ret = cli->dry_run ? show_plan(r, &plan) : execute_plan(r, fs, &plan);
+	ret = cli->dry_run ? show_plan(r, fs, &plan) :
+			     execute_plan(r, fs, &plan);
 	if (ret < 0)
 		goto out_free;
 	if (r->pass_full) {
