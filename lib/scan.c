@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <ext2fs/ext2fs.h>
+#include <libmount.h>
 
 #include "e4d/e4d.h"
 #include "e4d/fsinfo.h"
@@ -130,23 +131,32 @@ void e4d_classify(const struct e4d_fs *fs, struct e4d_file *f, bool is_swap)
 		f->status = E4D_ST_OK;
 }
 
+/* The active swap files (libmount undoes /proc/swaps' escapes); the
+ * kernel has fewer than 32 swap areas (MAX_SWAPFILES).
+ */
 static void read_swaps(struct swaps *sw)
 {
-	char line[4096], name[4096], type[64];
-	FILE *f = fopen("/proc/swaps", "re");
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *mfs;
+	const char *name, *type;
 	struct stat st;
 
 	sw->n = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f) && sw->n < 32) {
-		if (sscanf(line, "%4095s %63s", name, type) != 2 ||
-		    strcmp(type, "file") || stat(name, &st) < 0)
+	if (!tb || !it || mnt_table_parse_swaps(tb, NULL) < 0)
+		goto out;
+	while (sw->n < 32 && mnt_table_next_fs(tb, it, &mfs) == 0) {
+		name = mnt_fs_get_source(mfs);
+		type = mnt_fs_get_swaptype(mfs);
+		if (!name || !type || strcmp(type, "file") ||
+		    stat(name, &st) < 0)
 			continue;
 		sw->dev[sw->n] = st.st_dev;
 		sw->ino[sw->n++] = st.st_ino;
 	}
-	fclose(f);
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
 }
 
 static bool is_swap(const struct swaps *sw, dev_t dev, uint64_t ino)
@@ -390,6 +400,7 @@ static int map_one(struct tree *t, const char *path, const struct stat *st,
 		   bool named)
 {
 	struct e4d_file *f = &t->f;
+	bool locked = false;
 	int fd, ret;
 
 	f->path = path;
@@ -406,7 +417,8 @@ static int map_one(struct tree *t, const char *path, const struct stat *st,
 		return 0;
 	if (fd < 0) {
 		ret = -errno;
-		if (ret != -ENOKEY || !map_locked(path, f)) {
+		locked = ret == -ENOKEY && map_locked(path, f);
+		if (!locked) {
 			f->status = E4D_ST_ERROR;
 			f->err = ret;
 			e4d_msg(t->ctx, E4D_ERR, "%s: %s", path,
@@ -427,6 +439,9 @@ static int map_one(struct tree *t, const char *path, const struct stat *st,
 		close(fd);
 	}
 	score_and_classify(t->fs, f, &t->sw);
+	/* its mapping is not known: no extents, and no hole either */
+	if (locked)
+		f->score.holes = 0;
 	return t->fn(t->arg, t->fs, f);
 }
 
