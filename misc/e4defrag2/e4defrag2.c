@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +105,7 @@ struct cli {
 	bool log_set;		/* --log given */
 	char report_opt[32];	/* the first option of the report, as given */
 	const char *prog;
+	struct run *run;	/* the run whose progress line is shown */
 };
 
 /* One file of the run, for the JSON summary. */
@@ -168,6 +170,8 @@ struct run {
 	size_t printed;
 };
 
+static void progress_clear(struct run *r);
+
 static void on_msg(void *arg, enum e4d_level level, const char *msg)
 {
 	static const int prio[] = {
@@ -180,12 +184,16 @@ static void on_msg(void *arg, enum e4d_level level, const char *msg)
 
 	if (safe)
 		msg = safe;
-	if (cli->syslog)
+	if (cli->syslog) {
 		syslog(prio[level], "%s%s", level == E4D_WARN ?
 		       "warning: " : "", msg);
-	else
+	} else {
+		/* the library's messages too start a line of their own */
+		if (cli->run)
+			progress_clear(cli->run);
 		fprintf(stderr, "%s: %s%s\n", cli->prog,
 			level == E4D_WARN ? "warning: " : "", msg);
+	}
 	free(safe);
 }
 
@@ -561,12 +569,26 @@ static void progress_clear(struct run *r)
 	}
 }
 
-/* The progress line on a terminal: bar, percent, rate, ETA. */
+/* Columns of the terminal on standard error; 80 when it does not say. */
+static unsigned int term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_col)
+		return 80;
+	return ws.ws_col;
+}
+
+/* The progress line on a terminal: bar, percent, rate, ETA, as much of
+ * it as fits in one line less than the terminal's width (a line that
+ * wraps cannot be redrawn in place); the bar goes first.
+ */
 static void on_progress(void *arg, uint64_t blocks)
 {
 	struct run *r = arg;
-	char bar[31], rate[32];
+	char bar[31], rate[32], text[96];
 	double el, bps, pct, eta;
+	unsigned int w;
 	int n, i;
 
 	r->done_blocks += blocks;
@@ -581,11 +603,18 @@ static void on_progress(void *arg, uint64_t blocks)
 	for (i = 0; i < 30; i++)
 		bar[i] = i < (int)(pct * 30) ? '#' : '.';
 	bar[30] = 0;
-	n = fprintf(stderr, "\r[%s] %3.0f%% %s/s ETA %d:%02d ", bar,
-		    pct * 100, human(bps, rate, sizeof(rate)),
-		    (int)eta / 60, (int)eta % 60);
-	if (n > 0 && (size_t)n > r->printed)
-		r->printed = n;
+	n = snprintf(text, sizeof(text), "%3.0f%% %s/s ETA %d:%02d ",
+		     pct * 100, human(bps, rate, sizeof(rate)),
+		     (int)eta / 60, (int)eta % 60);
+	w = term_width();
+	if (n < 0 || (unsigned int)n >= w)
+		return;
+	if ((unsigned int)n + sizeof(bar) + 2 < w)
+		n = fprintf(stderr, "\r[%s] %s", bar, text);
+	else
+		n = fprintf(stderr, "\r%s", text);
+	if (n > 0 && (size_t)n - 1 > r->printed)
+		r->printed = n - 1;
 }
 
 /* Hard links and repeated paths: each inode once per filesystem. */
@@ -1534,8 +1563,10 @@ static void run_free(struct run *r)
 	size_t i;
 
 	e4d_defrag_run_end(&r->dr);	/* the last file's writeback */
-	if (r->cli)
+	if (r->cli) {
 		r->cli->dopts.run = NULL;
+		r->cli->run = NULL;
+	}
 	for (i = 0; i < r->nfiles; i++)
 		free(r->files[i].path);
 	free(r->files);
@@ -1586,6 +1617,8 @@ static int run_defrag(struct cli *cli, char **paths, int npaths)
 
 	run_start(&r, cli);
 	r.tty = !cli->no_progress && isatty(STDERR_FILENO);
+	if (r.tty)
+		cli->run = &r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < npaths && !stop_requested && !r.expired; i++) {
 		ret = defrag_path(&r, paths[i]);
