@@ -724,6 +724,93 @@ static int dir_path(struct resolve *r, uint64_t ino, char *buf, size_t sz)
 	return 0;
 }
 
+/* The name directory @dfd shows for inode @ino (malloc'd), or NULL. */
+static char *shown_name(int dfd, uint64_t ino)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	char *name = NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (!name && (de = readdir(d)))
+		if (de->d_ino == ino && strcmp(de->d_name, ".") &&
+		    strcmp(de->d_name, ".."))
+			name = strdup(de->d_name);
+	closedir(d);
+	return name;
+}
+
+/*
+ * The path of inode @ino in directory @parent found again through the
+ * mounted tree, directory by directory from the root, by inode number:
+ * for names the disk has but the mounted tree does not show (the
+ * directory is encrypted and its key is not loaded: the kernel shows
+ * another encoding of the name on disk; or it was renamed since). Every
+ * step is checked to stay on the filesystem (another one mounted over a
+ * directory hides what is below). NULL when not found.
+ */
+static char *mounted_path(struct resolve *r, const struct e4d_fs *fs,
+			  uint64_t parent, uint64_t ino)
+{
+	uint64_t *chain = NULL, *v, x;
+	size_t depth = 0, i;
+	struct dirname *d;
+	char *path = NULL, *name = NULL, *p;
+	int fd = -1, nfd;
+	struct stat st;
+
+	for (x = parent; x != EXT2_ROOT_INO; x = d->parent) {
+		d = find_dir(r, x);
+		v = d && depth < PATH_MAX / 2 ?
+		    realloc(chain, (depth + 1) * sizeof(*chain)) : NULL;
+		if (!v)
+			goto out;
+		chain = v;
+		chain[depth++] = x;
+	}
+	fd = open(fs->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	path = strdup(strcmp(fs->mountpoint, "/") ? fs->mountpoint : "");
+	if (fd < 0 || !path)
+		goto out;
+	for (i = depth + 1; i-- > 0;) {
+		name = shown_name(fd, i ? chain[i - 1] : ino);
+		if (!name || asprintf(&p, "%s/%s", path, name) < 0)
+			goto out;
+		free(path);
+		path = p;
+		if (!i)
+			break;
+		nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			     O_CLOEXEC);
+		close(fd);
+		fd = nfd;
+		free(name);
+		name = NULL;
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != fs->devno ||
+		    st.st_ino != chain[i - 1])
+			goto out;
+	}
+	if (strlen(path) < PATH_MAX && lstat(path, &st) == 0 &&
+	    st.st_dev == fs->devno && st.st_ino == ino) {
+		close(fd);
+		free(name);
+		free(chain);
+		return path;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	free(path);
+	free(chain);
+	return NULL;
+}
+
 int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 		      const uint64_t *inos, size_t n, char **paths)
 {
@@ -791,8 +878,9 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 		    (lstat(paths[k], &st) < 0 || st.st_dev != fs->devno ||
 		     st.st_ino != inos[k])) {
 			free(paths[k]);
-			paths[k] = NULL;
-			hidden++;
+			paths[k] = mounted_path(&r, fs, r.parents[k], inos[k]);
+			if (!paths[k])
+				hidden++;
 		}
 	}
 	e4d_msg(ctx, E4D_DEBUG, "%s: named %zu of %zu inodes (%zu of the names "

@@ -120,9 +120,11 @@ int e4d_scan_path(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
  * @inos: inode numbers, sorted ascending, no duplicates
  * @n: number of inodes
  * @paths: out, n strings (malloc'd; NULL for an inode with no name found),
- *         prefixed with the mountpoint when mounted; a name that does not
- *         lead to the inode there (another filesystem mounted over a
- *         directory on its way) is NULL too
+ *         prefixed with the mountpoint when mounted; a name on disk the
+ *         mounted tree does not show (encrypted, key not loaded; renamed)
+ *         is looked up there by inode number; a name that does not lead
+ *         to the inode there (another filesystem mounted over a directory
+ *         on its way) is NULL too
  *
  * One pass over the directories; the first name of a hard-linked file wins.
  *
