@@ -129,6 +129,58 @@ static void commit_moves(struct job *j)
 	close(fd);
 }
 
+void e4d_defrag_run_commit(struct e4d_defrag_run *run)
+{
+	if (!run || !run->uncommitted)
+		return;
+	run->commit_ops->fsync(run->commit_fd);
+	close(run->commit_fd);
+	run->uncommitted = false;
+}
+
+/*
+ * A file moved without a lease: no other process is kept from it, so its
+ * commit cannot wait for anything; but a commit (a journal write and a
+ * cache flush) costs more than moving a small file. The files moved
+ * within E4D_COMMIT_DELAY share one: it is made once that much time has
+ * passed since the first of them (checked after each chunk and file),
+ * before a file of another filesystem, and at the end of the run or of
+ * each path (e4d_defrag_run_commit()). Data another process made durable
+ * with fdatasync() meanwhile (see commit_moves()) is exposed that long.
+ */
+static void defer_commit(struct job *j)
+{
+	struct e4d_defrag_run *run = j->o->run;
+	const char *dir = j->fs->mountpoint ? j->fs->mountpoint : j->dir;
+	int fd;
+
+	if (j->res->mv.moved <= j->committed)
+		return;
+	if (run->uncommitted && run->commit_dev != j->fs->devno)
+		e4d_defrag_run_commit(run);
+	if (!run->uncommitted) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			commit_moves(j);	/* says why, in -vv */
+			return;
+		}
+		run->commit_fd = fd;
+		run->commit_dev = j->fs->devno;
+		run->commit_ops = j->ctx->ops;
+		run->commit_since = e4d_clock_monotonic(NULL);
+		run->uncommitted = true;
+	}
+	j->committed = j->res->mv.moved;
+}
+
+/* Make the run's shared commit when it is due. */
+static void commit_if_due(struct e4d_defrag_run *run)
+{
+	if (run && run->uncommitted &&
+	    e4d_clock_monotonic(NULL) - run->commit_since >= E4D_COMMIT_DELAY)
+		e4d_defrag_run_commit(run);
+}
+
 static void give_lease_back(struct job *j)
 {
 	if (j->leased) {
@@ -176,6 +228,7 @@ static void chunk_done(void *arg, uint64_t blocks)
 
 	if (j->o->progress)
 		j->o->progress(j->o->progress_arg, blocks);
+	commit_if_due(j->o->run);
 	if (!j->o->budget)
 		goto out_check;
 	delay = e4d_budget_account(j->o->budget, blocks * j->bs);
@@ -590,11 +643,15 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 	/* with windows moved, a skip reason says why it stopped short */
 out_close:
 	if (j.fd >= 0) {
-		commit_moves(&j);
+		if (j.leased || !o->run)
+			commit_moves(&j);
+		else
+			defer_commit(&j);
 		give_lease_back(&j);
 		ctx->ops->fadvise(j.fd, 0, 0, POSIX_FADV_NORMAL);
 		close(j.fd);
 	}
+	commit_if_due(o->run);
 	e4d_extents_free(&j.el);
 	e4d_extents_free(&j.del);
 	e4d_extents_free(&j.best);
@@ -608,5 +665,6 @@ void e4d_defrag_run_end(struct e4d_defrag_run *run)
 	if (!run)
 		return;
 	e4d_move_pend_flush(&run->pend);
+	e4d_defrag_run_commit(run);
 	memset(run, 0, sizeof(*run));
 }

@@ -372,8 +372,11 @@ static void cache_before(struct window *w)
 		w->resident[i] = 0;
 	for (i = 0; w->resident && i < w->npages && !any; i++)
 		any = w->resident[i] & 1;
+	/* written back, not fsync()ed: that would flush the device's
+	 * cache, per file
+	 */
 	t0 = now_ns();
-	w->ctx->ops->fsync(w->fd);
+	w->ctx->ops->sync_range(w->fd, base, len);
 	w->st->ns_sync += now_ns() - t0;
 	if (any || !w->resident)
 		w->ctx->ops->fadvise(w->fd, base, len, POSIX_FADV_DONTNEED);

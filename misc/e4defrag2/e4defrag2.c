@@ -999,6 +999,10 @@ static int execute_plan(struct run *r, const struct e4d_fs *fs,
 	for (i = 0; i < nretry && !ret; i++)
 		ret = do_one(r, fs, plan, retry[i], true, NULL, &nretry);
 	free(retry);
+	/* the moves of this filesystem committed before what comes next
+	 * (a scan may take minutes)
+	 */
+	e4d_defrag_run_commit(&r->dr);
 	progress_clear(r);
 	return ret;
 }

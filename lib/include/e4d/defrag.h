@@ -19,6 +19,7 @@ struct e4d_ahead;
 struct e4d_budget;
 struct e4d_ctx;
 struct e4d_fs;
+struct e4d_sys_ops;
 
 #define E4D_WINDOW_DEFAULT	(1ull << 30)	/* bytes per donor */
 
@@ -29,7 +30,23 @@ struct e4d_fs;
 struct e4d_defrag_run {
 	dev_t warmed;			/* the allocator's index loaded */
 	struct e4d_move_pend pend;	/* a drop left to the next window */
+	/*
+	 * Moves of files done without a lease, not yet committed: the
+	 * journal commit (fsync() of @commit_fd, a directory of the
+	 * filesystem @commit_dev) is shared by the files moved within
+	 * E4D_COMMIT_DELAY of the first of them (see lib/defrag.c)
+	 */
+	bool uncommitted;
+	int commit_fd;
+	dev_t commit_dev;
+	uint64_t commit_since;		/* ns, CLOCK_MONOTONIC */
+	const struct e4d_sys_ops *commit_ops;
 };
+
+/* ns: at most this long between a move without a lease and its commit,
+ * or the end of the chunk or file going on then
+ */
+#define E4D_COMMIT_DELAY	(100 * 1000 * 1000ull)
 
 struct e4d_defrag_opts {
 	uint64_t window;	/* bytes per donor; 0 = E4D_WINDOW_DEFAULT */
@@ -112,8 +129,15 @@ int e4d_defrag_file(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
 		    struct e4d_defrag_result *res);
 
 /**
+ * e4d_defrag_run_commit() - commit the journal for the moves the run has
+ * not committed yet, if any (before it turns to other work: a scan)
+ * @run: the run's state (may be NULL)
+ */
+void e4d_defrag_run_commit(struct e4d_defrag_run *run);
+
+/**
  * e4d_defrag_run_end() - finish what a run left for later: wait for the
- * last writeback and drop its pages
+ * last writeback and drop its pages, commit its moves
  * @run: the run's state (may be NULL); zeroed again
  */
 void e4d_defrag_run_end(struct e4d_defrag_run *run);
