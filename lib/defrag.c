@@ -52,7 +52,6 @@ static enum e4d_skip skip_of_open_error(int err)
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-	case -EROFS:
 		return E4D_SKIP_PERM;
 	case -ETXTBSY:
 	case -EWOULDBLOCK:

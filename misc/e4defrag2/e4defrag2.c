@@ -32,6 +32,7 @@
 #include "e4d/inoset.h"
 #include "e4d/report.h"
 #include "e4d/scan.h"
+#include "e4d/sys.h"
 
 #define EXIT_SOME_FAILED	1
 #define EXIT_USAGE		2
@@ -147,6 +148,7 @@ struct run {
 	bool expired;		/* the time budget ran out */
 	bool locked;		/* a filesystem was held by another run */
 	bool fs_failed;		/* a filesystem failed as a whole */
+	int last_err;		/* the last file's error, negative errno */
 	bool partial;		/* a filesystem was left with more to do */
 	bool pass_full;		/* the done record of the pass is full */
 	bool scan_cut;		/* the last scan was stopped (signal, budget):
@@ -929,6 +931,7 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	uint64_t start = r->done_blocks;
 	int ret;
 
+	r->last_err = 0;
 	if (must_stop(r))
 		return 1;
 	if (!second && seen_ino(r, fs->devno, c->ino)) {
@@ -940,6 +943,7 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	ret = e4d_defrag_file(&cli->ctx, fs, c, &cli->dopts, &res);
 	if (ret < 0)
 		return ret;
+	r->last_err = res.err;
 	if (retry && res.skip == E4D_SKIP_BUSY && !res.windows_moved &&
 	    !res.err) {
 		retry[(*nretry)++] = k;
@@ -957,7 +961,30 @@ static int do_one(struct run *r, const struct e4d_fs *fs,
 	return r->bg ? bg_done(r, c, &res) : 0;
 }
 
-/* Return: 0, 1 when stopped before the end (budget, signal), or -errno. */
+/*
+ * After a file failed with EIO or EROFS: whether the filesystem itself
+ * fails (shut down, made read-only by an error, its device gone), tried by
+ * creating an unnamed file at its mountpoint as a donor is (nothing is
+ * left behind). Then none of its other files can be moved either: 0 when
+ * it works, else the negative errno.
+ */
+static int fs_fails(struct run *r, const struct e4d_fs *fs)
+{
+	int fd;
+
+	if (!fs->mountpoint)
+		return 0;
+	fd = r->cli->ctx.ops->tmpfile(fs->mountpoint);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return fd == -EIO || fd == -EROFS ? fd : 0;
+}
+
+/* Return: 0, 1 when stopped before the end (budget, signal), 2 when the
+ * filesystem fails (the rest of the plan left), or -errno.
+ */
 static int execute_plan(struct run *r, const struct e4d_fs *fs,
 			const struct e4d_plan *plan)
 {
@@ -965,7 +992,7 @@ static int execute_plan(struct run *r, const struct e4d_fs *fs,
 	bool ahead = !r->cli->dopts.no_cache_tricks &&
 		     !r->cli->dopts.lease && !r->cli->dopts.budget;
 	size_t i, nretry = 0, *retry;
-	int ret = 0;
+	int ret = 0, err = 0;
 
 	r->bs = fs->geom.blocksize;
 	r->cli->dopts.chunk = r->cli->chunk / r->bs;
@@ -992,6 +1019,16 @@ static int execute_plan(struct run *r, const struct e4d_fs *fs,
 		ret = do_one(r, fs, plan, i, false, retry, &nretry);
 		if (ahead)
 			e4d_ahead_end(&slot[i % 2]);
+		if (!ret && (r->last_err == -EIO || r->last_err == -EROFS))
+			err = fs_fails(r, fs);
+		if (err) {
+			progress_clear(r);
+			e4d_msg(&r->cli->ctx, E4D_ERR, "%s: stopped: the "
+				"filesystem fails (%s): shut down, read-only "
+				"or its device failing; %zu files not tried",
+				fs->mountpoint, strerror(-err), plan->n - i - 1);
+			ret = 2;
+		}
 	}
 	if (ahead)
 		e4d_ahead_end(&slot[i % 2]);	/* started, not reached */
@@ -1105,6 +1142,10 @@ static int defrag_path(struct run *r, const char *path)
 		ret = show_plan(r, fs, &plan);
 	else
 		ret = execute_plan(r, fs, &plan);
+	if (ret == 2) {		/* the filesystem fails */
+		ret = 1;
+		goto out_close;
+	}
 	if (!ret && r->scan_cut)
 		notice(cli, "%s: scan stopped early: %s", path,
 		       stop_requested ? "interrupted" : "time budget used up");
@@ -1193,6 +1234,11 @@ static int bg_run_fs(struct run *r, struct fsent *e, struct e4d_fs *fs,
 			     execute_plan(r, fs, &plan);
 	if (ret < 0)
 		goto out_free;
+	if (ret == 2) {		/* the filesystem fails */
+		e->reason = "the filesystem fails";
+		ret = 1;
+		goto out_free;
+	}
 	if (r->pass_full) {
 		notice(cli, "%s: the record of this pass holds %u files, its "
 		       "most: the pass ends here", fs->mountpoint,
