@@ -27,9 +27,34 @@ static const char *const skip_texts[E4D_SKIP_COUNT] = {
 	[E4D_SKIP_STOPPED] = "interrupted",
 };
 
+/* the same reasons as JSON keys: stable, one word, for machines */
+static const char *const skip_keys[E4D_SKIP_COUNT] = {
+	[E4D_SKIP_NONE] = "",
+	[E4D_SKIP_NOGAIN] = "no_gain",
+	[E4D_SKIP_THRESHOLD] = "below_threshold",
+	[E4D_SKIP_SMALL] = "too_small",
+	[E4D_SKIP_FEW] = "too_few_extents",
+	[E4D_SKIP_UNMOVABLE] = "unmovable",
+	[E4D_SKIP_UNREADABLE] = "unreadable",
+	[E4D_SKIP_DUP] = "hard_link_done",
+	[E4D_SKIP_NONAME] = "no_path",
+	[E4D_SKIP_PERM] = "permission_denied",
+	[E4D_SKIP_BUSY] = "busy",
+	[E4D_SKIP_RECENT] = "recently_modified",
+	[E4D_SKIP_CHANGED] = "changed",
+	[E4D_SKIP_NOSPACE] = "no_space",
+	[E4D_SKIP_FREEFRAG] = "free_space_fragmented",
+	[E4D_SKIP_STOPPED] = "interrupted",
+};
+
 const char *e4d_skip_text(enum e4d_skip s)
 {
 	return s < E4D_SKIP_COUNT ? skip_texts[s] : "?";
+}
+
+const char *e4d_skip_key(enum e4d_skip s)
+{
+	return s < E4D_SKIP_COUNT ? skip_keys[s] : "unknown";
 }
 
 enum e4d_skip e4d_plan_judge(const struct e4d_plan_opts *o,

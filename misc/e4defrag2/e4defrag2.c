@@ -1561,7 +1561,7 @@ static void json_summary(const struct run *r, double secs, int status)
 	for (k = 1; k < E4D_SKIP_COUNT; k++) {
 		if (!r->skipped[k])
 			continue;
-		printf("%s\"%s\": %llu", sep, e4d_skip_text(k),
+		printf("%s\"%s\": %llu", sep, e4d_skip_key(k),
 		       (unsigned long long)r->skipped[k]);
 		sep = ", ";
 	}

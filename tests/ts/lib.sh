@@ -133,17 +133,18 @@ ts_json_files() {
 	jq -r '.files[] | "\(.path)\t\(.extents)"' "$1"
 }
 
-# ts_json_undocumented JSON: the keys of JSON (those of "skipped", which
-# are reasons, aside) that the man page's item of -J does not name, one a
-# line; nothing when it names them all
+# ts_json_undocumented JSON: the keys of JSON (those of "skipped", the
+# reasons, included) that are not one lower-case word or that the man
+# page's item of -J does not name, one a line; nothing when all are good
 ts_json_undocumented() {
 	local item k
 	item=$(sed -n '/^\.BR \\-J ", " \\-\\-json/,/^\.TP/p' \
 		"$TS_TOP/misc/e4defrag2/e4defrag2.8" | sed 's/\\f[BIR]//g')
 	[ -n "$item" ] || { echo "(no item for -J in the man page)"; return; }
-	jq -r '[paths | select(length < 2 or .[-2] != "skipped") |
-		map(select(type == "string")) | last // empty] |
+	jq -r '[paths | map(select(type == "string")) | last // empty] |
 		unique[]' "$1" | while read -r k; do
+			# a key is one lower-case word, for jq's .key
+			[[ $k =~ ^[a-z][a-z0-9_]*$ ]] || { echo "$k"; continue; }
 			grep -qw -- "$k" <<<"$item" || echo "$k"
 		done
 }

@@ -101,6 +101,26 @@ static void test_plan_order_and_counts(void **state)
 	e4d_plan_free(&p);
 }
 
+/* every reason has a JSON key of its own: one lower-case word */
+static void test_skip_keys(void **state)
+{
+	int k, j;
+
+	(void)state;
+	for (k = 1; k < E4D_SKIP_COUNT; k++) {
+		const char *key = e4d_skip_key(k);
+
+		assert_true(key[0] >= 'a' && key[0] <= 'z');
+		assert_int_equal(strspn(key, "abcdefghijklmnopqrstuvwxyz_"),
+				 strlen(key));
+		assert_string_not_equal(e4d_skip_text(k), "");
+		for (j = 1; j < k; j++)
+			assert_string_not_equal(key, e4d_skip_key(j));
+	}
+	assert_string_equal(e4d_skip_key(E4D_SKIP_NOGAIN), "no_gain");
+	assert_string_equal(e4d_skip_key(E4D_SKIP_COUNT), "unknown");
+}
+
 static void test_runs_in(void **state)
 {
 	struct e4d_extents el = { 0 };
@@ -838,6 +858,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_plan_order_and_counts),
+		cmocka_unit_test(test_skip_keys),
 		cmocka_unit_test(test_runs_in),
 		cmocka_unit_test_setup(test_chunks, reset),
 		cmocka_unit_test_setup(test_window_clips, reset),

@@ -62,6 +62,8 @@ struct e4d_plan {
 
 /** e4d_skip_text() - a skip reason in words, e.g. "nothing to gain" */
 const char *e4d_skip_text(enum e4d_skip s);
+/** e4d_skip_key() - the same reason as a JSON key, e.g. "no_gain" */
+const char *e4d_skip_key(enum e4d_skip s);
 
 /**
  * e4d_plan_judge() - whether a scanned file is worth moving
