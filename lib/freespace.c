@@ -41,6 +41,7 @@ int e4d_freespace_read(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 	memset(out, 0, sizeof(*out));
 	if (!e2)
 		return -EACCES;
+	e4d_fs_flush(ctx, fs);	/* delayed allocations: not free */
 	err = ext2fs_read_block_bitmap(e2);
 	if (err) {
 		e4d_msg(ctx, E4D_WARN, "%s: cannot read block bitmaps: %s",

@@ -412,6 +412,26 @@ void e4d_fs_close(struct e4d_fs *fs)
 	free(fs);
 }
 
+/*
+ * The device shows what ext4 has allocated, and delayed allocation leaves
+ * recently written data unallocated for up to half a minute: a file just
+ * copied would show no blocks, and its blocks would count as free. Write
+ * the filesystem's dirty data out, as FIEMAP_FLAG_SYNC does for one file.
+ */
+void e4d_fs_flush(const struct e4d_ctx *ctx, const struct e4d_fs *fs)
+{
+	int fd;
+
+	if (!fs->mounted || !fs->mountpoint)
+		return;
+	fd = open(fs->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd))
+		e4d_msg(ctx, E4D_DEBUG, "%s: syncfs: %s", fs->mountpoint,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 bool e4d_fs_same(const struct e4d_fs *a, const struct e4d_fs *b)
 {
 	return a->devno == b->devno;

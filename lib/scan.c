@@ -255,26 +255,6 @@ static bool is_internal(const struct ext2_super_block *sb, ext2_ino_t ino,
 	       ino == sb->s_orphan_file_inum;
 }
 
-/*
- * The device shows what ext4 has allocated, and delayed allocation leaves
- * recently written data unallocated for up to half a minute: a file just
- * copied would show no blocks. Write the filesystem's dirty data out first,
- * as FIEMAP_FLAG_SYNC does for one file.
- */
-static void flush_delalloc(const struct e4d_ctx *ctx, const struct e4d_fs *fs)
-{
-	int fd;
-
-	if (!fs->mounted || !fs->mountpoint)
-		return;
-	fd = open(fs->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || syncfs(fd))
-		e4d_msg(ctx, E4D_DEBUG, "%s: syncfs: %s", fs->mountpoint,
-			strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
 int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 		void *arg)
 {
@@ -289,7 +269,7 @@ int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 
 	if (!e2)
 		return fs->e2fs_err ? fs->e2fs_err : -EACCES;
-	flush_delalloc(ctx, fs);
+	e4d_fs_flush(ctx, fs);
 	read_swaps(&sw);
 	isize = EXT2_INODE_SIZE(e2->super);
 	inode = malloc(isize);

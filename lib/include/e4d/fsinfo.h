@@ -87,6 +87,14 @@ void e4d_fs_parse_options(struct e4d_fs *fs, const char *vfs_opts,
 void e4d_fs_close(struct e4d_fs *fs);
 
 /**
+ * e4d_fs_flush() - write a mounted filesystem's dirty data out (syncfs),
+ * so that what the device shows (allocated blocks, free space) is current
+ * @ctx: library context (a failure is a debug message only)
+ * @fs: filesystem; nothing is done when it is not mounted
+ */
+void e4d_fs_flush(const struct e4d_ctx *ctx, const struct e4d_fs *fs);
+
+/**
  * e4d_fs_same() - whether two descriptions are of one filesystem
  * Return: true when both name the same device number.
  */
