@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -148,6 +149,68 @@ static char *probe_type(const char *device)
 	    blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0)
 		ret = xstrdup(type);
 	blkid_free_probe(pr);
+	return ret;
+}
+
+/* libblkid: the UUID of a device's filesystem, into @out[37]. */
+static bool probe_uuid(const char *device, char *out)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(device);
+	const char *uuid = NULL;
+	bool ret = false;
+
+	if (!pr)
+		return false;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID);
+	if (blkid_do_safeprobe(pr) == 0 &&
+	    blkid_probe_lookup_value(pr, "UUID", &uuid, NULL) == 0 &&
+	    strlen(uuid) == 36) {
+		memcpy(out, uuid, 37);
+		ret = true;
+	}
+	blkid_free_probe(pr);
+	return ret;
+}
+
+int e4d_fs_uuid_twin(const struct e4d_fs *fs, char *dev, size_t len)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *mfs;
+	struct libmnt_iter *it;
+	char uuid[37];
+	int ret = 0;
+
+	if (!fs->uuid[0] || !fs->devno)
+		return 0;
+	tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	if (!tb)
+		return -errno ? -errno : -ENOMEM;
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!it) {
+		mnt_unref_table(tb);
+		return -ENOMEM;
+	}
+	while (!ret && mnt_table_next_fs(tb, it, &mfs) == 0) {
+		const char *type = mnt_fs_get_fstype(mfs);
+		const char *src = mnt_fs_get_srcpath(mfs);
+		dev_t devno = mnt_fs_get_devno(mfs);
+
+		const char *root = mnt_fs_get_root(mfs);
+		const char *vopt = mnt_fs_get_vfs_options(mfs);
+
+		/* one that background runs take: writable, of its root */
+		if (!devno || devno == fs->devno || !src || !type ||
+		    !is_ext_type(type) || !root || strcmp(root, "/") ||
+		    !vopt || !mnt_optstr_get_option(vopt, "ro", NULL, NULL))
+			continue;
+		if (probe_uuid(src, uuid) && !strcasecmp(uuid, fs->uuid)) {
+			snprintf(dev, len, "%s", src);
+			ret = 1;
+		}
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
 	return ret;
 }
 
@@ -373,6 +436,16 @@ int e4d_fs_open(const struct e4d_ctx *ctx, const char *path,
 	/* unknown: the inode flag is trusted */
 	fs->dax_device = read_queue_attr(fs->devno, "dax") != 0;
 	if (fs->device && open_device(ctx, fs) == 0) {
+		char twin[PATH_MAX];
+
+		if (fs->mounted && !fs->readonly && !fs->subtree &&
+		    e4d_fs_uuid_twin(fs, twin, sizeof(twin)) == 1) {
+			fs->twin = strdup(twin);
+			if (!fs->twin) {
+				ret = -ENOMEM;
+				goto out_close;
+			}
+		}
 		*out = fs;
 		return 0;
 	}
@@ -408,6 +481,7 @@ void e4d_fs_close(struct e4d_fs *fs)
 	free(fs->mountpoint);
 	free(fs->device);
 	free(fs->fstype);
+	free(fs->twin);
 	free(fs->meta_end);
 	free(fs);
 }

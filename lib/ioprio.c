@@ -52,6 +52,10 @@ bool e4d_policy_skip(const struct e4d_fs *fs, const struct e4d_policy *pol,
 	else if (fs->subtree)
 		*reason = "a bind mount of a directory (background runs take "
 			  "whole filesystems: name a mount of its root)";
+	else if (fs->twin)
+		*reason = "another mounted filesystem has the same UUID (a "
+			  "copy?), and background state is kept by UUID: give "
+			  "one a new UUID (tune2fs -U random)";
 	else if (fs->rotational == 0 && !pol->include_nonrotational)
 		*reason = "non-rotational device (set include-nonrotational = yes to process it)";
 	return *reason != NULL;

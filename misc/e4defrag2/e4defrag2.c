@@ -1365,6 +1365,9 @@ static int bg_fs(struct run *r, const char *path)
 	ret = e4d_bg_begin(&cli->ctx, &cli->cfg, fs, &id, time(NULL), &bg,
 			   &why);
 	if (ret == 1) {
+		if (fs->twin)
+			notice(cli, "%s: %s, also mounted, has its UUID %s",
+			       e->mountpoint, fs->twin, e->uuid);
 		notice(cli, "%s: skipped: %s", e->mountpoint, why);
 		e->result = "skipped";
 		e->reason = why;

@@ -62,6 +62,10 @@ static void test_policy(void **state)
 	fs.readonly = true;		/* never, whatever the policy */
 	assert_true(e4d_policy_skip(&fs, &pol, &why));
 	assert_string_equal(why, "mounted read-only");
+	fs.readonly = false;		/* a copy mounted too: never */
+	fs.twin = "/dev/loop9";
+	assert_true(e4d_policy_skip(&fs, &pol, &why));
+	assert_non_null(strstr(why, "same UUID"));
 }
 
 int main(void)

@@ -39,6 +39,10 @@ struct e4d_fs {
 				 * no whole-filesystem scan through it
 				 */
 	bool readonly;		/* mounted read-only */
+	char *twin;		/* mounted read-write, whole: the device of
+				 * another such mount whose UUID is this
+				 * one's (a copy), or NULL
+				 */
 	enum e4d_dax dax;	/* the dax mount option */
 	bool dax_device;	/* the device supports DAX (or unknown) */
 	bool journal_data;	/* mounted -o data=journal */
@@ -85,6 +89,17 @@ void e4d_fs_parse_options(struct e4d_fs *fs, const char *vfs_opts,
 
 /** e4d_fs_close() - release a filesystem description (NULL is fine) */
 void e4d_fs_close(struct e4d_fs *fs);
+
+/**
+ * e4d_fs_uuid_twin() - another mounted ext2/3/4 filesystem (another device)
+ * whose UUID is @fs's: a copy of it (an image copied with dd, a snapshot)
+ * @fs: filesystem with its UUID (read from the superblock) and device number
+ * @dev: on 1, the other one's device
+ * @len: size of @dev
+ *
+ * Return: 1 when there is one, 0 when none, or a negative errno.
+ */
+int e4d_fs_uuid_twin(const struct e4d_fs *fs, char *dev, size_t len);
 
 /**
  * e4d_fs_flush() - write a mounted filesystem's dirty data out (syncfs),
