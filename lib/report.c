@@ -229,9 +229,21 @@ struct e4d_fs *e4d_report_fs(struct e4d_report *rep, struct e4d_fs *fs)
 	struct fsent *v;
 
 	if (k >= 0) {
-		if (rep->fss[k].fs != fs)
-			e4d_fs_close(fs);
-		return rep->fss[k].fs;
+		struct e4d_fs *kept = rep->fss[k].fs, tmp;
+
+		if (kept == fs)
+			return fs;
+		/* met first through a bind mount of a directory: the mount
+		 * of its root describes it better, and names every file.
+		 * The contents are swapped: the rows keep their pointer.
+		 */
+		if (kept->subtree && fs->mounted && !fs->subtree) {
+			tmp = *kept;
+			*kept = *fs;
+			*fs = tmp;
+		}
+		e4d_fs_close(fs);
+		return kept;
 	}
 	v = realloc(rep->fss, (rep->nfs + 1) * sizeof(*v));
 	if (!v) {
