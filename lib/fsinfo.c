@@ -173,6 +173,20 @@ static bool probe_uuid(const char *device, char *out)
 	return ret;
 }
 
+int e4d_fs_find_twin(struct e4d_fs *fs)
+{
+	char twin[PATH_MAX];
+
+	if (fs->twin_checked)
+		return 0;
+	fs->twin_checked = true;
+	if (!fs->mounted || fs->readonly || fs->subtree || !fs->has_super ||
+	    e4d_fs_uuid_twin(fs, twin, sizeof(twin)) != 1)
+		return 0;
+	fs->twin = strdup(twin);
+	return fs->twin ? 0 : -ENOMEM;
+}
+
 int e4d_fs_uuid_twin(const struct e4d_fs *fs, char *dev, size_t len)
 {
 	struct libmnt_table *tb;
@@ -436,16 +450,6 @@ int e4d_fs_open(const struct e4d_ctx *ctx, const char *path,
 	/* unknown: the inode flag is trusted */
 	fs->dax_device = read_queue_attr(fs->devno, "dax") != 0;
 	if (fs->device && open_device(ctx, fs) == 0) {
-		char twin[PATH_MAX];
-
-		if (fs->mounted && !fs->readonly && !fs->subtree &&
-		    e4d_fs_uuid_twin(fs, twin, sizeof(twin)) == 1) {
-			fs->twin = strdup(twin);
-			if (!fs->twin) {
-				ret = -ENOMEM;
-				goto out_close;
-			}
-		}
 		*out = fs;
 		return 0;
 	}

@@ -243,7 +243,12 @@ struct e4d_fs *e4d_report_fs(struct e4d_report *rep, struct e4d_fs *fs)
 			*fs = tmp;
 		}
 		e4d_fs_close(fs);
-		return kept;
+		/* what a background run would do is in the summary */
+		return e4d_fs_find_twin(kept) ? NULL : kept;
+	}
+	if (e4d_fs_find_twin(fs)) {
+		e4d_fs_close(fs);
+		return NULL;
 	}
 	v = realloc(rep->fss, (rep->nfs + 1) * sizeof(*v));
 	if (!v) {

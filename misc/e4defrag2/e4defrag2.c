@@ -1362,6 +1362,9 @@ static int bg_fs(struct run *r, const char *path)
 		ret = 0;
 		goto out_close;
 	}
+	ret = e4d_fs_find_twin(fs);	/* a copy mounted too: skipped */
+	if (ret)
+		goto out_close;
 	ret = e4d_bg_begin(&cli->ctx, &cli->cfg, fs, &id, time(NULL), &bg,
 			   &why);
 	if (ret == 1) {

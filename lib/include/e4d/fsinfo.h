@@ -41,8 +41,10 @@ struct e4d_fs {
 	bool readonly;		/* mounted read-only */
 	char *twin;		/* mounted read-write, whole: the device of
 				 * another such mount whose UUID is this
-				 * one's (a copy), or NULL
+				 * one's (a copy), or NULL; set by
+				 * e4d_fs_find_twin()
 				 */
+	bool twin_checked;
 	enum e4d_dax dax;	/* the dax mount option */
 	bool dax_device;	/* the device supports DAX (or unknown) */
 	bool journal_data;	/* mounted -o data=journal */
@@ -100,6 +102,15 @@ void e4d_fs_close(struct e4d_fs *fs);
  * Return: 1 when there is one, 0 when none, or a negative errno.
  */
 int e4d_fs_uuid_twin(const struct e4d_fs *fs, char *dev, size_t len);
+
+/**
+ * e4d_fs_find_twin() - set @fs->twin (once) when @fs, mounted read-write
+ * and whole, has a copy mounted so too (e4d_fs_uuid_twin())
+ * @fs: filesystem with its superblock read
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int e4d_fs_find_twin(struct e4d_fs *fs);
 
 /**
  * e4d_fs_flush() - write a mounted filesystem's dirty data out (syncfs),
