@@ -209,7 +209,6 @@ int e4d_fs_uuid_twin(const struct e4d_fs *fs, char *dev, size_t len)
 		const char *type = mnt_fs_get_fstype(mfs);
 		const char *src = mnt_fs_get_srcpath(mfs);
 		dev_t devno = mnt_fs_get_devno(mfs);
-
 		const char *root = mnt_fs_get_root(mfs);
 		const char *vopt = mnt_fs_get_vfs_options(mfs);
 
