@@ -8,6 +8,8 @@
 #   kernel/uml.sh bench    also builds the stock kernel and compares them
 #   kernel/uml.sh build [ours|stock] [debug|perf]   just build
 #   kernel/uml.sh boot     boot the test kernel once more (no rebuild)
+#   kernel/uml.sh eio [ours|stock]   build, then boot just the read-error
+#                          cases (injected I/O errors) on that kernel
 #   kernel/uml.sh tool ours|stock IMAGE PROGRAM PATH[,PATH...]
 #                          run e4defrag2, e4defrag or cp in a guest of the
 #                          "perf" kernel (built before) on IMAGE's PATHs
@@ -139,10 +141,12 @@ build() {
 
 	case $flavour in
 	debug)	out=$W/build-$mode
-		on+=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP) ;;
+		on+=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP
+		     FAIL_MAKE_REQUEST FAULT_INJECTION_DEBUG_FS) ;;
 	perf)	out=$W/build-$mode-perf
 		cfgs+=("$HERE/uml-perf.config")
-		off=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP) ;;
+		off=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP
+		     FAULT_INJECTION) ;;
 	*)	die "unknown kernel flavour $flavour" ;;
 	esac
 	local make=(make -C "$SRC" O="$out" ARCH=um CC="ccache gcc" HOSTCC=gcc)
@@ -310,6 +314,35 @@ cmd_check() {
 	grep -E '^MEXT|^\[ *[0-9.]*\] (EXT4|BUG|WARN)' "$console" | tail -n 200 >&2 || true
 	judge "$console" $rc
 	fsck_images b4k b1k bigalloc feat jdata
+	log "console: $console  seed: $SEED"
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ]
+}
+
+# cmd_eio ours|stock: the guest's read-error cases alone (injected I/O
+# errors during moves, read_errors() in mext_test.c), on the debug kernel
+# of ours or of stock; check runs them on ours with everything else.
+cmd_eio() {
+	local k=${1:-ours} rc=0 console
+
+	case $k in
+	ours | stock) ;;
+	*) die "usage: $0 eio [ours|stock]" ;;
+	esac
+	deps
+	source_tree
+	build "$k"
+	guest
+	console=$W/console-eio-$k.log
+	mkimg b4k 512 -b 4096
+	mkimg b1k 256 -b 1024 -O inline_data
+	UBDS="ubd0=$IMG/b4k.img ubd1=$IMG/b1k.img"
+	log "booting the $k kernel: read-error cases, seed=$SEED"
+	boot "$W/build-$k/linux" 1G "$console" e4d_mode=eio \
+		e4d_seed="$SEED" || rc=$?
+	grep '^MEXT' "$console" >&2 || true
+	judge "$console" $rc
+	fsck_images b4k b1k
 	log "console: $console  seed: $SEED"
 	echo "$npass passed, $nfail failed"
 	[ $nfail -eq 0 ]
@@ -582,7 +615,8 @@ check) cmd_check ;;
 bench) cmd_bench ;;
 build) deps; source_tree; build "${2:-ours}" "${3:-debug}" ;;
 boot) cmd_boot ;;
+eio) cmd_eio "${2:-ours}" ;;
 tool) shift; cmd_tool "$@" ;;
 clean) rm -rf "$W" ;;
-*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|tool ...|clean" >&2; exit 2 ;;
+*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|eio [ours|stock]|tool ...|clean" >&2; exit 2 ;;
 esac

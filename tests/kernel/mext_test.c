@@ -5,7 +5,7 @@
  * a concurrency stress, and (e4d_mode=bench) the benchmark.
  *
  * Parameters come from the kernel command line (as environment):
- *   e4d_mode=check|bench_prep|bench|bench_read|tool  e4d_seed=N
+ *   e4d_mode=check|eio|bench_prep|bench|bench_read|tool  e4d_seed=N
  *   e4d_stress=SECONDS  e4d_mb=MIB  e4d_file=NAME  e4d_tool=NAME
  *   e4d_paths=P[,P...]
  * Disks (check): ubda 4 KiB blocks, ubdb 1 KiB blocks + inline_data,
@@ -51,6 +51,7 @@
 static int failures, passes;
 static int mnt(const char *dev, const char *dir, const char *opts);
 static void small_file_alloc(const char *dev, bool on);
+static int write_str(const char *file, const char *v);
 static uint64_t seed;
 
 static void report(bool ok, const char *name, const char *fmt, ...)
@@ -335,6 +336,7 @@ struct fs {
 	const char *dir;
 	unsigned int bsize;
 	const char *tag;
+	const char *disk;	/* its block device, in /sys/block */
 };
 
 static char *path(const struct fs *f, const char *name)
@@ -375,45 +377,21 @@ struct mcase {
 	bool read_first;	/* cache orig before moving */
 };
 
-/* Close those of a case's three descriptors that are open (>= 0). */
-static void close_open(int a, int b, int c)
+/*
+ * Lay out @ofd (already @size bytes long) by the script @ops, keeping
+ * @model the file's expected contents.  Returns false (errno set) if an
+ * operation failed.
+ */
+static bool build_orig(int ofd, int filler, const struct op *ops, int nops,
+		       uint64_t size, uint64_t bs, unsigned char *model,
+		       uint64_t *sp)
 {
-	if (a >= 0)
-		close(a);
-	if (b >= 0)
-		close(b);
-	if (c >= 0)
-		close(c);
-}
-
-static void run_case(const struct fs *f, const struct mcase *c)
-{
-	char name[128];
-	uint64_t bs = f->bsize, moved = 0, want, size = c->size, i;
-	unsigned char *model = calloc(1, size + 1), *buf;
-	struct ext *ob = calloc(70000, sizeof(*ob));
-	struct ext *db = calloc(70000, sizeof(*db));
-	struct ext *oa = calloc(70000, sizeof(*oa));
-	int on, dn, an, ofd, dfd, filler, r, k;
-	uint64_t dsize;
-	uint64_t s = seed ^ (uintptr_t)c->name;
+	uint64_t s = *sp;
 	bool ok = true;
+	int k;
 
-	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
-	unlink(path(f, "orig"));
-	unlink(path(f, "donor"));
-	unlink(path(f, "filler"));
-	ofd = open(path(f, "orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-	dfd = open(path(f, "donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-	filler = open(path(f, "filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (ofd < 0 || dfd < 0 || filler < 0 || !model || !ob || !db || !oa) {
-		report(false, name, "setup: %s", strerror(errno));
-		goto out;
-	}
-	if (ftruncate(ofd, size))
-		ok = false;
-	for (k = 0; k < c->nops && ok; k++) {
-		const struct op *o = &c->ops[k];
+	for (k = 0; k < nops && ok; k++) {
+		const struct op *o = &ops[k];
 		uint64_t len = o->len ? o->len : size - o->off;
 
 		switch (o->kind) {
@@ -451,6 +429,47 @@ static void run_case(const struct fs *f, const struct mcase *c)
 		}
 		}
 	}
+	*sp = s;
+	return ok;
+}
+
+/* Close those of a case's three descriptors that are open (>= 0). */
+static void close_open(int a, int b, int c)
+{
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
+}
+
+static void run_case(const struct fs *f, const struct mcase *c)
+{
+	char name[128];
+	uint64_t bs = f->bsize, moved = 0, want, size = c->size, i;
+	unsigned char *model = calloc(1, size + 1), *buf;
+	struct ext *ob = calloc(70000, sizeof(*ob));
+	struct ext *db = calloc(70000, sizeof(*db));
+	struct ext *oa = calloc(70000, sizeof(*oa));
+	int on, dn, an, ofd, dfd, filler, r, k;
+	uint64_t dsize;
+	uint64_t s = seed ^ (uintptr_t)c->name;
+	bool ok = true;
+
+	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
+	unlink(path(f, "orig"));
+	unlink(path(f, "donor"));
+	unlink(path(f, "filler"));
+	ofd = open(path(f, "orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (ofd < 0 || dfd < 0 || filler < 0 || !model || !ob || !db || !oa) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	ok = !ftruncate(ofd, size) &&
+	     build_orig(ofd, filler, c->ops, c->nops, size, bs, model, &s);
 	if (!ok) {
 		report(false, name, "setup of orig failed: %s", strerror(errno));
 		goto out;
@@ -878,6 +897,323 @@ static void donor_write(int variant)
 	unlink(x);
 	free(model);
 	free(junk);
+}
+
+/* ------------------------------------------------------------ read errors */
+
+/*
+ * The device fails the reads of a move: the kernel's fail_make_request
+ * fault injection, filtered by task and by disk, fails every bio that this
+ * thread submits to the file's disk (after the first @space bytes of them)
+ * while the ioctl runs.  The move reads the file's data from this thread
+ * (its readahead and its own reads of what is not cached); the journal
+ * thread's and the flusher's I/O is not failed.  The move must report the
+ * error, and swap nothing it did not read: with the fault removed, every
+ * block of the file reads its old data, from the page cache and from the
+ * disk; each block stands either where it was (not moved) or on the
+ * donor's former block (moved, below moved_len); holes and unwritten
+ * ranges stay; the donor reads zeros and got only the file's old blocks,
+ * unwritten.  A second move without the fault then moves everything.
+ */
+#define FI_DIR		"/sys/kernel/debug/fail_make_request/"
+#define FI_TIMES	1000000
+
+/* Arm the fault for this thread's bios to @disk, @space bytes from now. */
+static int fi_arm(const char *disk, long long space)
+{
+	char p[64], v[32], times[32];
+
+	snprintf(p, sizeof(p), "/sys/block/%s/make-it-fail", disk);
+	snprintf(v, sizeof(v), "%lld\n", space);
+	snprintf(times, sizeof(times), "%d\n", FI_TIMES);
+	if (write_str(FI_DIR "probability", "100\n") ||
+	    write_str(FI_DIR "interval", "1\n") ||
+	    write_str(FI_DIR "verbose", "0\n") ||
+	    write_str(FI_DIR "task-filter", "Y\n") ||
+	    write_str(FI_DIR "times", times) ||
+	    write_str(FI_DIR "space", v) ||
+	    write_str(p, "1\n") ||
+	    write_str("/proc/thread-self/make-it-fail", "1\n"))
+		return -1;
+	return 0;
+}
+
+/* Disarm it; returns how many bios it failed, or -1. */
+static long fi_disarm(const char *disk)
+{
+	char p[64], v[32] = "";
+	int fd, bad;
+
+	snprintf(p, sizeof(p), "/sys/block/%s/make-it-fail", disk);
+	bad = write_str("/proc/thread-self/make-it-fail", "0\n");
+	if (write_str(p, "0\n") || bad)
+		return -1;
+	fd = open(FI_DIR "times", O_RDONLY);
+	if (fd < 0 || read(fd, v, sizeof(v) - 1) <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return FI_TIMES - atol(v);
+}
+
+/* Pages of the first @size bytes of @fd that are cached and uptodate. */
+static long cached_pages(int fd, uint64_t size)
+{
+	size_t n = (size + 4095) / 4096, i;
+	unsigned char *vec = malloc(n);
+	void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	long c = -1;
+
+	if (vec && m != MAP_FAILED && !mincore(m, size, vec))
+		for (c = 0, i = 0; i < n; i++)
+			c += vec[i] & 1;
+	if (m != MAP_FAILED)
+		munmap(m, size);
+	free(vec);
+	return c;
+}
+
+/* Does @fd's [0, @size) read as zeros? */
+static bool reads_zeros(int fd, uint64_t size)
+{
+	unsigned char *buf = malloc(size);
+	bool z = buf && !read_all(fd, buf, size, 0);
+	uint64_t i;
+
+	for (i = 0; z && i < size; i++)
+		z = !buf[i];
+	free(buf);
+	return z;
+}
+
+/*
+ * After a move of blocks [0, @nblk) that reports @moved of them done: the
+ * file's blocks below @moved that it had (not holes) sit on the donor's
+ * former blocks, and the donor got the file's former blocks, unwritten;
+ * everything else of both files is where it was.  The file's holes and
+ * unwritten state stay.  b*: before the move, a*: after.  Returns true, or
+ * false with what is wrong in @why.
+ */
+static bool blocks_ok(const struct ext *ob, int on, const struct ext *db,
+		      int dn, const struct ext *oa, int an, const struct ext *da,
+		      int dan, uint64_t nblk, uint64_t moved, uint64_t bs,
+		      char *why, size_t wl)
+{
+	uint64_t i;
+
+	for (i = 0; i < nblk; i++) {
+		uint64_t off = i * bs;
+		int64_t o0 = phys_of(ob, on, off), o1 = phys_of(oa, an, off);
+		int64_t d0 = phys_of(db, dn, off), d1 = phys_of(da, dan, off);
+		bool sw = i < moved && o0 >= 0;
+		uint32_t ou0 = ext_flags_at(ob, on, off), ou1;
+
+		ou1 = ext_flags_at(oa, an, off);
+		if (o1 != (sw ? d0 : o0)) {
+			snprintf(why, wl, "block %" PRIu64 " of the file at %"
+				 PRId64 ", expected %" PRId64 " (%s)", i, o1,
+				 sw ? d0 : o0, sw ? "moved: the donor's" :
+				 "not moved: its own");
+			return false;
+		}
+		if ((ou0 ^ ou1) & FIEMAP_EXTENT_UNWRITTEN) {
+			snprintf(why, wl, "block %" PRIu64
+				 ": unwritten state changed", i);
+			return false;
+		}
+		if (d1 != (sw ? o0 : d0)) {
+			snprintf(why, wl, "block %" PRIu64 " of the donor at %"
+				 PRId64 ", expected %" PRId64, i, d1,
+				 sw ? o0 : d0);
+			return false;
+		}
+		if (d1 >= 0 && !(ext_flags_at(da, dan, off) &
+				 FIEMAP_EXTENT_UNWRITTEN)) {
+			snprintf(why, wl, "block %" PRIu64
+				 " of the donor is not unwritten", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+struct ecase {
+	const char *name;
+	uint64_t size;		/* bytes */
+	const struct op *ops;
+	int nops;
+	long long space;	/* bytes of the move's bios that succeed */
+	bool partial;		/* part of the written data must be moved */
+};
+
+static void eio_case(const struct fs *f, const struct ecase *c)
+{
+	char name[128], why[256] = "";
+	uint64_t bs = f->bsize, size = c->size, nblk = (size + bs - 1) / bs;
+	uint64_t s = seed ^ (uintptr_t)c->name, moved = 0, moved2 = 0, lead;
+	unsigned char *model = calloc(1, size + 1);
+	struct ext *e[6];	/* orig, donor: before, after, after 2nd */
+	int n[6], ofd, dfd, filler, r = -1, r2 = -1, k, mnt_fd;
+	long injected = -1, cached;
+	long long d;
+
+	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
+	for (k = 0; k < 6; k++)
+		e[k] = calloc(70000, sizeof(*e[k]));
+	unlink(path(f, "eio_orig"));
+	unlink(path(f, "eio_donor"));
+	unlink(path(f, "eio_filler"));
+	ofd = open(path(f, "eio_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "eio_donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "eio_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	mnt_fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	if (ofd < 0 || dfd < 0 || filler < 0 || mnt_fd < 0 || !model ||
+	    !e[0] || !e[1] || !e[2] || !e[3] || !e[4] || !e[5] ||
+	    ftruncate(ofd, size) ||
+	    !build_orig(ofd, filler, c->ops, c->nops, size, bs, model, &s) ||
+	    fallocate(dfd, 0, 0, size) || fsync(ofd) || fsync(dfd)) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	n[0] = fiemap(ofd, e[0], 70000);
+	n[1] = fiemap(dfd, e[1], 70000);
+	/*
+	 * Nothing but the file's data is left for the move to read or write
+	 * while the fault is armed: both files are clean, their extent trees
+	 * cached (just written, and walked by FIEMAP), and the journal is
+	 * empty (a freeze checkpoints it), so that starting a handle never
+	 * has to write it back.  The file's data leaves the page cache.
+	 */
+	sync();
+	if (ioctl(mnt_fd, FIFREEZE, 0) || ioctl(mnt_fd, FITHAW, 0) ||
+	    posix_fadvise(ofd, 0, 0, POSIX_FADV_DONTNEED)) {
+		report(false, name, "setup: freeze/fadvise: %s",
+		       strerror(errno));
+		goto out;
+	}
+	cached = cached_pages(ofd, size);
+	if (cached) {
+		report(false, name, "setup: %ld pages of the file still cached",
+		       cached);
+		goto out;
+	}
+	/* what a move may do without reading: holes, unwritten blocks */
+	for (lead = 0; lead < nblk; lead++)
+		if (phys_of(e[0], n[0], lead * bs) >= 0 &&
+		    !(ext_flags_at(e[0], n[0], lead * bs) &
+		      FIEMAP_EXTENT_UNWRITTEN))
+			break;
+
+	if (fi_arm(f->disk, c->space)) {
+		report(false, name, "cannot arm fail_make_request: %s",
+		       strerror(errno));
+		fi_disarm(f->disk);
+		goto out;
+	}
+	r = mext(ofd, dfd, 0, 0, nblk, &moved);
+	injected = fi_disarm(f->disk);
+	note("%s: ioctl %s, moved_len %" PRIu64 " of %" PRIu64
+	     " (%" PRIu64 " before the first written block), %ld bios failed",
+	     name, r ? strerror(r) : "ok", moved, nblk, lead, injected);
+	if (injected <= 0) {
+		report(false, name, "no read failed (%ld): the case proves nothing",
+		       injected);
+		goto out;
+	}
+	/* first what was lost, then what was misplaced, then reported */
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (page cache)", d);
+		goto out;
+	}
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (disk)", d);
+		goto out;
+	}
+	if (lseek(ofd, 0, SEEK_END) != (off_t)size || !reads_zeros(dfd, size)) {
+		report(false, name, "size changed, or the donor does not read as zeros");
+		goto out;
+	}
+	n[2] = fiemap(ofd, e[2], 70000);
+	n[3] = fiemap(dfd, e[3], 70000);
+	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], nblk,
+		       moved, bs, why, sizeof(why))) {
+		report(false, name, "%s (moved_len %" PRIu64 ")", why, moved);
+		goto out;
+	}
+	if (r != EIO) {
+		report(false, name, "ioctl returned %s, expected %s",
+		       strerror(r), strerror(EIO));
+		goto out;
+	}
+	if (c->partial ? moved <= lead || moved >= nblk : moved != lead) {
+		report(false, name, "moved_len %" PRIu64 ", expected %s %"
+		       PRIu64, moved, c->partial ? "more than" : "exactly",
+		       lead);
+		goto out;
+	}
+
+	/* the kernel still works: the same move without the fault */
+	r2 = mext(ofd, dfd, 0, 0, nblk, &moved2);
+	n[4] = fiemap(ofd, e[4], 70000);
+	n[5] = fiemap(dfd, e[5], 70000);
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (r2 || moved2 != nblk || d >= 0 ||
+	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], nblk,
+		       nblk, bs, why, sizeof(why)) || !reads_zeros(dfd, size)) {
+		report(false, name, "move without the fault: %s, moved_len %"
+		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
+		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
+		       why[0] ? why : "blocks ok");
+		goto out;
+	}
+	report(true, name, "");
+out:
+	close_open(ofd, dfd, filler);
+	if (mnt_fd >= 0)
+		close(mnt_fd);
+	unlink(path(f, "eio_orig"));
+	unlink(path(f, "eio_donor"));
+	unlink(path(f, "eio_filler"));
+	for (k = 0; k < 6; k++)
+		free(e[k]);
+	free(model);
+}
+
+static void read_errors(const struct fs *f)
+{
+	uint64_t P = 4096, M = 1 << 20;
+	const struct op w_all[] = { { OP_WRITE, 0, 0 } };
+	const struct op w_lead[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, 0, 3 * P }, { OP_PREALLOC, 3 * P, 5 * P },
+		{ OP_HOLE, 20 * P, 2 * P }, { OP_PREALLOC, 30 * P, 4 * P },
+		{ OP_HOLE, 40 * P + f->bsize, f->bsize } };
+	const struct op w_mixed[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, 2 * M, 64 * P }, { OP_PREALLOC, 5 * M, 3 * P },
+		{ OP_HOLE, 14 * M + P, 5 * P }, { OP_PREALLOC, 17 * M, 100 * P } };
+	/*
+	 * cold: the reads fail from the first bio.  lead_holes_unwritten:
+	 * holes and unwritten blocks come first (done without reading),
+	 * then the first read fails.  partial: the first 12 MiB of reads
+	 * succeed, then they fail: earlier multi-block steps swap, a later
+	 * one fails.  The 2 KiB more are left over by the readahead's
+	 * larger bios; with 1 KiB blocks they let the move's own read of
+	 * the first block of a page succeed, and the rest of it fail.
+	 */
+	const struct ecase cases[] = {
+		{ "eio_cold", 4 * M, w_all, 1, 0, false },
+		{ "eio_lead_holes_unwritten", 48 * P, w_lead, 6, 0, false },
+		{ "eio_partial", 20 * M, w_mixed, 5, 12 * M + 2048, true },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		eio_case(f, &cases[i]);
 }
 
 /* ------------------------------------------------------------ refusals */
@@ -2237,8 +2573,8 @@ int main(void)
 	const char *mode = env("e4d_mode", "check");
 	int secs = atoi(env("e4d_stress", "60"));
 	int c = open("/dev/console", O_RDWR);
-	const struct fs f4 = { "/mnt/a", 4096, "4k" };
-	const struct fs f1 = { "/mnt/b", 1024, "1k" };
+	const struct fs f4 = { "/mnt/a", 4096, "4k", "ubda" };
+	const struct fs f1 = { "/mnt/b", 1024, "1k", "ubdb" };
 
 	if (c >= 0) {
 		dup2(c, 0);
@@ -2251,6 +2587,8 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	/* fault injection's knobs (read_errors()); absent from perf kernels */
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	seed = strtoull(env("e4d_seed", "1"), NULL, 0);
 	printf("MEXT NOTE mode %s seed %" PRIu64 "\n", mode, seed);
 
@@ -2298,6 +2636,18 @@ int main(void)
 			note("no lockdep in this kernel");
 		finish();
 	}
+	if (!strcmp(mode, "eio")) {
+		/* the read-error cases alone (uml.sh eio ours|stock) */
+		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
+		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
+			read_errors(&f4);
+			read_errors(&f1);
+		}
+		umount("/mnt/a");
+		umount("/mnt/b");
+		lockdep_still_on();
+		finish();
+	}
 	if (mnt("/dev/ubda", "/mnt/a", NULL) ||
 	    mnt("/dev/ubdb", "/mnt/b", NULL) ||
 	    mnt("/dev/ubdc", "/mnt/c", NULL) ||
@@ -2314,6 +2664,8 @@ int main(void)
 	donor_write(0);
 	donor_write(1);
 	refusals();
+	read_errors(&f4);
+	read_errors(&f1);
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);
 	umount("/mnt/a");
