@@ -10,13 +10,15 @@
 #   kernel/uml.sh boot     boot the test kernel once more (no rebuild)
 #   kernel/uml.sh eio [ours|stock]   build, then boot just the read-error
 #                          cases (injected I/O errors) on that kernel
+#   kernel/uml.sh enomem [ours|stock]   the same for the allocation-failure
+#                          cases (injected ENOMEM)
 #   kernel/uml.sh tool ours|stock IMAGE PROGRAM PATH[,PATH...]
 #                          run e4defrag2, e4defrag or cp in a guest of the
 #                          "perf" kernel (built before) on IMAGE's PATHs
 #   kernel/uml.sh clean    remove the work area
 #
 # Knobs (environment): E4D_KWORK, E4D_JOBS, E4D_SEED, E4D_STRESS_SECS,
-# E4D_TIMEOUT, E4D_BENCH_MB, E4D_BENCH_REPEAT, E4D_BENCH_FLAVOURS,
+# E4D_TIMEOUT, E4D_FI_VERBOSE, E4D_BENCH_MB, E4D_BENCH_REPEAT, E4D_BENCH_FLAVOURS,
 # E4D_KPIN.  See kernel/README.md.
 set -euo pipefail
 
@@ -29,8 +31,9 @@ JOBS=${E4D_JOBS:-$(nproc)}
 SEED=${E4D_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 STRESS_SECS=${E4D_STRESS_SECS:-150}
 # The stress ends by itself at its deadline, or at the latest at its
-# operation caps (about 4x a good run's counts) if the guest is slow.
-TIMEOUT=${E4D_TIMEOUT:-$((STRESS_SECS * 5 + 300))}	# bench: 3600
+# operation caps (about 4x a good run's counts) if the guest is slow; the
+# allocation-failure cases take about 5 minutes of the rest.
+TIMEOUT=${E4D_TIMEOUT:-$((STRESS_SECS * 5 + 900))}	# bench: 3600
 BENCH_MB=${E4D_BENCH_MB:-1024}
 BENCH_REPEAT=${E4D_BENCH_REPEAT:-3}
 export CCACHE_DIR=${CCACHE_DIR:-$W/ccache}
@@ -142,11 +145,12 @@ build() {
 	case $flavour in
 	debug)	out=$W/build-$mode
 		on+=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP
-		     FAIL_MAKE_REQUEST FAULT_INJECTION_DEBUG_FS) ;;
+		     FAIL_MAKE_REQUEST FAILSLAB FAIL_PAGE_ALLOC
+		     FAULT_INJECTION_DEBUG_FS) ;;
 	perf)	out=$W/build-$mode-perf
 		cfgs+=("$HERE/uml-perf.config")
 		off=(PROVE_LOCKING KASAN DEBUG_VM DEBUG_ATOMIC_SLEEP
-		     FAULT_INJECTION) ;;
+		     FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC) ;;
 	*)	die "unknown kernel flavour $flavour" ;;
 	esac
 	local make=(make -C "$SRC" O="$out" ARCH=um CC="ccache gcc" HOSTCC=gcc)
@@ -274,8 +278,21 @@ judge() {
 	else
 		fail "guest did not finish (no MEXT DONE)"
 	fi
+	# An allocation the guest made fail on purpose (alloc_errors() in
+	# mext_test.c) may be reported by the allocator: a vmalloc failure
+	# prints "init: vmalloc error: ..." with a stack dump (warn_alloc()).
+	# There, and only between the guest's begin and end of those cases,
+	# the dump's "Call Trace:" line is no splat; anything else still is.
+	awk '/^MEXT NOTE alloc_errors .*: begin/ { g = 1 }
+	     /^MEXT NOTE alloc_errors .*: end/ { g = 0 }
+	     /^MEXT / { r = 0 }
+	     g && /init: (vmalloc error|page allocation failure): / { r = 1; n++ }
+	     r && /Call Trace:/ { sub(/Call Trace:/, "Call-Trace (injected allocation failure):") }
+	     { print }
+	     END { if (n) printf "%d allocation failure report(s) of injected failures\n", n > "/dev/stderr" }' \
+		"$console" >"$console.judged"
 	if grep -nE -B2 -A30 'BUG:|WARNING:|KASAN|circular locking|recursive locking|inconsistent lock state|lock held when returning|Kernel panic|Call Trace:|EXT4-fs error|INFO: task' \
-		"$console" >&2; then
+		"$console.judged" >&2; then
 		fail "kernel splat on the console (above)"
 	else
 		pass "no BUG/WARNING/KASAN/lockdep report on the console"
@@ -319,27 +336,33 @@ cmd_check() {
 	[ $nfail -eq 0 ]
 }
 
-# cmd_eio ours|stock: the guest's read-error cases alone (injected I/O
-# errors during moves, read_errors() in mext_test.c), on the debug kernel
-# of ours or of stock; check runs them on ours with everything else.
-cmd_eio() {
-	local k=${1:-ours} rc=0 console
+# cmd_group eio|enomem ours|stock: one group of guest cases alone, on the
+# debug kernel of ours or of stock; check runs them on ours with everything
+# else.  eio: the read-error cases (injected I/O errors during moves,
+# read_errors() in mext_test.c); enomem: the allocation-failure cases
+# (alloc_errors()); E4D_FA_NTH=N runs only the runs that fail the Nth
+# allocation of a move.  E4D_FI_VERBOSE=1|2 has the fault injection report
+# each failure it injects (2: with a stack trace, which judge() then
+# counts as a kernel splat: for reading, not for a verdict).
+cmd_group() {
+	local g=$1 k=${2:-ours} rc=0 console
 
 	case $k in
 	ours | stock) ;;
-	*) die "usage: $0 eio [ours|stock]" ;;
+	*) die "usage: $0 $g [ours|stock]" ;;
 	esac
 	deps
 	source_tree
 	build "$k"
 	guest
-	console=$W/console-eio-$k.log
+	console=$W/console-$g-$k.log
 	mkimg b4k 512 -b 4096
 	mkimg b1k 256 -b 1024 -O inline_data
 	UBDS="ubd0=$IMG/b4k.img ubd1=$IMG/b1k.img"
-	log "booting the $k kernel: read-error cases, seed=$SEED"
-	boot "$W/build-$k/linux" 1G "$console" e4d_mode=eio \
-		e4d_seed="$SEED" || rc=$?
+	log "booting the $k kernel: $g cases, seed=$SEED"
+	boot "$W/build-$k/linux" 1G "$console" e4d_mode="$g" \
+		e4d_seed="$SEED" e4d_fi_verbose="${E4D_FI_VERBOSE:-0}" \
+		e4d_fa_nth="${E4D_FA_NTH:-0}" || rc=$?
 	grep '^MEXT' "$console" >&2 || true
 	judge "$console" $rc
 	fsck_images b4k b1k
@@ -615,8 +638,8 @@ check) cmd_check ;;
 bench) cmd_bench ;;
 build) deps; source_tree; build "${2:-ours}" "${3:-debug}" ;;
 boot) cmd_boot ;;
-eio) cmd_eio "${2:-ours}" ;;
+eio | enomem) cmd_group "$1" "${2:-ours}" ;;
 tool) shift; cmd_tool "$@" ;;
 clean) rm -rf "$W" ;;
-*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|eio [ours|stock]|tool ...|clean" >&2; exit 2 ;;
+*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|eio|enomem [ours|stock]|tool ...|clean" >&2; exit 2 ;;
 esac

@@ -5,9 +5,10 @@
  * a concurrency stress, and (e4d_mode=bench) the benchmark.
  *
  * Parameters come from the kernel command line (as environment):
- *   e4d_mode=check|eio|bench_prep|bench|bench_read|tool  e4d_seed=N
+ *   e4d_mode=check|eio|enomem|bench_prep|bench|bench_read|tool  e4d_seed=N
  *   e4d_stress=SECONDS  e4d_mb=MIB  e4d_file=NAME  e4d_tool=NAME
- *   e4d_paths=P[,P...]
+ *   e4d_paths=P[,P...]  e4d_fi_verbose=0|1|2 (fault injection's reports)
+ *   e4d_fa_nth=N (alloc_errors(): only the run failing the Nth allocation)
  * Disks (check): ubda 4 KiB blocks, ubdb 1 KiB blocks + inline_data,
  * ubdc bigalloc, ubdd encrypt+verity, ubde (mounted data=journal).
  *
@@ -40,6 +41,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/swap.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -53,6 +55,9 @@ static int mnt(const char *dev, const char *dir, const char *opts);
 static void small_file_alloc(const char *dev, bool on);
 static int write_str(const char *file, const char *v);
 static uint64_t seed;
+static const char *env_fi_verbose = "0\n";
+static long fa_only;
+static const char *env(const char *k, const char *def);
 
 static void report(bool ok, const char *name, const char *fmt, ...)
 {
@@ -1214,6 +1219,469 @@ static void read_errors(const struct fs *f)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		eio_case(f, &cases[i]);
+}
+
+/* ------------------------------------------------------------ allocation failures */
+
+/*
+ * Memory runs out in the middle of a move: the kernel's failslab and
+ * fail_page_alloc fault injection fail allocations of this thread only,
+ * and only while the ioctl runs.  Two ways:
+ *
+ *  - sweep: /proc/thread-self/fail-nth makes exactly the Nth allocation
+ *    (slab or page, sleeping or not, any order; not __GFP_NOFAIL) of the
+ *    ioctl fail, for N = 1, 2, ... until the ioctl no longer makes N
+ *    allocations (fail-nth then reads back non-zero).  Every N runs on a
+ *    freshly made pair of files on a freshly mounted filesystem, so the
+ *    Nth allocation is the same one from run to run (nearly: a slab may
+ *    need a new page or not): a walk over every allocation the move makes (its context, readahead, page
+ *    cache, buffers, journal handle, extent paths, tree splits and their
+ *    block allocations, compaction, ...).  Big cases take N at a stride.
+ *  - storm: task-filter=Y, make-it-fail=1 around the ioctl, probability
+ *    100 and interval K: every Kth allocation of the ioctl fails, so the
+ *    error paths themselves meet failures too.
+ *
+ * After each run, with the fault off: the ioctl returned 0 (all moved) or
+ * -ENOMEM; the file reads its data, from the page cache and from the disk,
+ * with its size; the donor reads zeros; every block of both files is where
+ * it was or, below moved_len, swapped with the other file's; holes and
+ * unwritten ranges stay; ext4 counted no error; the same move without the
+ * fault moves everything; and once both files are deleted and the
+ * filesystem is mounted again, its free blocks and inodes are what they
+ * were before (nothing leaked).  e2fsck checks the images at the end.
+ */
+#define FSLAB_DIR	"/sys/kernel/debug/failslab/"
+#define FPAGE_DIR	"/sys/kernel/debug/fail_page_alloc/"
+#define FA_TIMES	1000000
+
+struct acase {
+	const char *name;
+	uint64_t size;		/* bytes */
+	const struct op *ops;
+	int nops;
+	bool cold;		/* the file's data is dropped before the move */
+	const struct op *dirty;	/* then these writes, over written blocks */
+	int ndirty;
+	int tries;		/* most sweep runs (stride beyond), 0: no sweep */
+	int storms;		/* storm runs, intervals from fa_intervals[] */
+};
+
+/* Every Kth allocation fails in storm number i */
+static const unsigned int fa_intervals[] = { 1, 2, 3, 5, 8, 13, 31, 97 };
+
+static int fa_nth_fd = -1, fa_mif_fd = -1;
+
+/* Common knobs of both fault types; probability 0 = only fail-nth fails. */
+static int fa_setup(void)
+{
+	const char *dirs[] = { FSLAB_DIR, FPAGE_DIR };
+	char p[128];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+#define FA_SET(k, v) (snprintf(p, sizeof(p), "%s%s", dirs[i], k), \
+		      write_str(p, v))
+		if (FA_SET("probability", "0\n") ||
+		    FA_SET("interval", "1\n") ||
+		    FA_SET("times", "-1\n") ||
+		    FA_SET("space", "0\n") ||
+		    FA_SET("task-filter", "Y\n") ||
+		    FA_SET("ignore-gfp-wait", "N\n") ||
+		    FA_SET("verbose", env_fi_verbose))
+			return -1;
+#undef FA_SET
+	}
+	if (write_str(FPAGE_DIR "ignore-gfp-highmem", "N\n") ||
+	    write_str(FPAGE_DIR "min-order", "0\n"))
+		return -1;
+	/* opened now: an open while the fault is on would allocate */
+	if (fa_nth_fd < 0)
+		fa_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fa_mif_fd < 0)
+		fa_mif_fd = open("/proc/thread-self/make-it-fail", O_RDWR);
+	return fa_nth_fd < 0 || fa_mif_fd < 0 ? -1 : 0;
+}
+
+static int fa_put(int fd, long v)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%ld\n", v);
+
+	return pwrite(fd, b, n, 0) == n ? 0 : -1;
+}
+
+static long fa_get(const char *file)
+{
+	char v[32] = "";
+	int fd = open(file, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, v, sizeof(v) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atol(v) : -1;
+}
+
+/* Allocations the last sweep run's ioctl made, if fewer than its N */
+static long fa_made;
+
+/*
+ * The move with the @nth allocation of the ioctl failing (@nth > 0), or
+ * with every @interval-th failing (@nth == 0).  *@hit: whether an
+ * allocation failed (sweep), or how many did (storm); -1 if the fault
+ * could not be set up or read back.
+ */
+static int fa_move(int ofd, int dfd, uint64_t nblk, uint64_t *moved,
+		   long nth, unsigned int interval, long *hit)
+{
+	char b[32] = "";
+	int r;
+
+	*hit = -1;
+	if (nth > 0) {
+		if (fa_put(fa_nth_fd, nth))
+			return -1;
+		r = mext(ofd, dfd, 0, 0, nblk, moved);
+		if (pread(fa_nth_fd, b, sizeof(b) - 1, 0) > 0) {
+			/* 0 left: the Nth came; else the ioctl made fewer */
+			*hit = atol(b) == 0;
+			fa_made = nth - atol(b);
+		}
+		fa_put(fa_nth_fd, 0);
+		return r;
+	}
+	snprintf(b, sizeof(b), "%u\n", interval);
+	if (write_str(FSLAB_DIR "interval", b) ||
+	    write_str(FPAGE_DIR "interval", b) ||
+	    write_str(FSLAB_DIR "times", "1000000\n") ||
+	    write_str(FPAGE_DIR "times", "1000000\n") ||
+	    write_str(FSLAB_DIR "probability", "100\n") ||
+	    write_str(FPAGE_DIR "probability", "100\n") ||
+	    fa_put(fa_mif_fd, 1)) {
+		write_str(FSLAB_DIR "probability", "0\n");
+		write_str(FPAGE_DIR "probability", "0\n");
+		return -1;
+	}
+	r = mext(ofd, dfd, 0, 0, nblk, moved);
+	fa_put(fa_mif_fd, 0);
+	write_str(FSLAB_DIR "probability", "0\n");
+	write_str(FPAGE_DIR "probability", "0\n");
+	*hit = 2 * FA_TIMES - fa_get(FSLAB_DIR "times") -
+	       fa_get(FPAGE_DIR "times");
+	write_str(FSLAB_DIR "times", "-1\n");
+	write_str(FPAGE_DIR "times", "-1\n");
+	return r;
+}
+
+static long errors_count(const struct fs *f)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "/sys/fs/ext4/%s/errors_count", f->disk);
+	return fa_get(p);
+}
+
+/* Unmount and mount @f again: nothing cached, preallocations released */
+static int remount_fs(const struct fs *f, struct statfs *st)
+{
+	char dev[32];
+
+	snprintf(dev, sizeof(dev), "/dev/%s", f->disk);
+	if (umount(f->dir)) {
+		printf("MEXT FAIL umount %s: %s\n", f->dir, strerror(errno));
+		failures++;
+		return -1;
+	}
+	if (mnt(dev, f->dir, NULL))
+		return -1;
+	return st && statfs(f->dir, st) ? -1 : 0;
+}
+
+struct fa_stats {
+	long runs, hit, enomem, ok;
+};
+
+/*
+ * One run: a fresh pair, the move with the fault (@nth or @interval, see
+ * fa_move()), the checks.  Returns false if the case failed (reported);
+ * *@reached tells a sweep whether the ioctl made @nth allocations.
+ */
+static bool fa_run(const struct fs *f, const struct acase *c, long nth,
+		   unsigned int interval, const struct statfs *base,
+		   struct fa_stats *fs, bool *reached)
+{
+	char name[160], why[256] = "";
+	uint64_t bs = f->bsize, size = c->size, nblk = (size + bs - 1) / bs;
+	uint64_t s, moved = 0, moved2 = 0;
+	unsigned char *model = calloc(1, size + 1);
+	struct ext *e[6];
+	int n[6], ofd, dfd, filler, r = -1, r2, k, mnt_fd = -1;
+	static uint64_t runs;
+	long hit = -1, errs;
+	long long d;
+	bool ok = false;
+	struct statfs st;
+
+	if (nth)
+		snprintf(name, sizeof(name), "%s/%s nth=%ld", f->tag, c->name,
+			 nth);
+	else
+		snprintf(name, sizeof(name), "%s/%s interval=%u", f->tag,
+			 c->name, interval);
+	/*
+	 * New data every run: the blocks a run gets are mostly those the
+	 * run before had, and with the same data there a move that left
+	 * the file's data on the wrong blocks would read right by chance.
+	 */
+	s = seed ^ (uintptr_t)c->name ^ (++runs * 0x9e3779b97f4a7c15ULL);
+	*reached = false;
+	for (k = 0; k < 6; k++)
+		e[k] = calloc(70000, sizeof(*e[k]));
+	ofd = open(path(f, "fa_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "fa_donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "fa_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	mnt_fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	if (ofd < 0 || dfd < 0 || filler < 0 || mnt_fd < 0 || !model ||
+	    !e[0] || !e[1] || !e[2] || !e[3] || !e[4] || !e[5] ||
+	    ftruncate(ofd, size) ||
+	    fallocate(dfd, 0, 0, size) || fsync(dfd) ||
+	    !build_orig(ofd, filler, c->ops, c->nops, size, bs, model, &s)) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	n[0] = fiemap(ofd, e[0], 70000);
+	n[1] = fiemap(dfd, e[1], 70000);
+	if (!c->cold && file_diff(ofd, model, size) >= 0) {
+		report(false, name, "setup: data differs before the move");
+		goto out;
+	}
+	/* left dirty for the move's write-back; the mapping stays */
+	if (c->ndirty &&
+	    !build_orig(ofd, -1, c->dirty, c->ndirty, size, bs, model, &s)) {
+		report(false, name, "setup: dirty: %s", strerror(errno));
+		goto out;
+	}
+	if (c->cold) {
+		/* the same start every run: clean, journal checkpointed */
+		sync();
+		if (ioctl(mnt_fd, FIFREEZE, 0) || ioctl(mnt_fd, FITHAW, 0) ||
+		    posix_fadvise(ofd, 0, 0, POSIX_FADV_DONTNEED)) {
+			report(false, name, "setup: freeze/fadvise: %s",
+			       strerror(errno));
+			goto out;
+		}
+	}
+	errs = errors_count(f);
+	r = fa_move(ofd, dfd, nblk, &moved, nth, interval, &hit);
+	if (hit < 0) {
+		report(false, name, "cannot set up the fault injection");
+		goto out;
+	}
+	fs->runs++;
+	*reached = nth ? hit : true;
+	if (nth && !hit)
+		goto check;	/* the ioctl made fewer allocations: clean run */
+	fs->hit += nth ? 1 : hit;
+	fs->enomem += r == ENOMEM;
+	fs->ok += !r;
+check:
+	if (r && r != ENOMEM) {
+		report(false, name, "ioctl returned %s (moved_len %" PRIu64
+		       " of %" PRIu64 "), expected success or %s",
+		       strerror(r), moved, nblk, strerror(ENOMEM));
+		goto out;
+	}
+	if (!r && moved != nblk) {
+		report(false, name, "ioctl ok but moved_len %" PRIu64 " of %"
+		       PRIu64, moved, nblk);
+		goto out;
+	}
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (page cache; ioctl "
+		       "%s, moved_len %" PRIu64 ")", d, r ? strerror(r) : "ok",
+		       moved);
+		goto out;
+	}
+	if (lseek(ofd, 0, SEEK_END) != (off_t)size || !reads_zeros(dfd, size)) {
+		report(false, name, "size changed, or the donor does not read "
+		       "as zeros (ioctl %s, moved_len %" PRIu64 ")",
+		       r ? strerror(r) : "ok", moved);
+		goto out;
+	}
+	if (posix_fadvise(ofd, 0, 0, POSIX_FADV_DONTNEED)) {
+		report(false, name, "fadvise: %s", strerror(errno));
+		goto out;
+	}
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (disk; ioctl %s, "
+		       "moved_len %" PRIu64 ")", d, r ? strerror(r) : "ok",
+		       moved);
+		goto out;
+	}
+	n[2] = fiemap(ofd, e[2], 70000);
+	n[3] = fiemap(dfd, e[3], 70000);
+	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], nblk,
+		       moved, bs, why, sizeof(why))) {
+		report(false, name, "%s (ioctl %s, moved_len %" PRIu64 ")",
+		       why, r ? strerror(r) : "ok", moved);
+		goto out;
+	}
+	if (errors_count(f) != errs) {
+		report(false, name, "ext4 counted %ld errors (ioctl %s, "
+		       "moved_len %" PRIu64 ")", errors_count(f) - errs,
+		       r ? strerror(r) : "ok", moved);
+		goto out;
+	}
+	/* the kernel still works: the same move without the fault */
+	r2 = mext(ofd, dfd, 0, 0, nblk, &moved2);
+	n[4] = fiemap(ofd, e[4], 70000);
+	n[5] = fiemap(dfd, e[5], 70000);
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (r2 || moved2 != nblk || d >= 0 ||
+	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], nblk,
+		       nblk, bs, why, sizeof(why)) || !reads_zeros(dfd, size)) {
+		report(false, name, "move without the fault: %s, moved_len %"
+		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
+		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
+		       why[0] ? why : "blocks ok");
+		goto out;
+	}
+	ok = true;
+out:
+	close_open(ofd, dfd, filler);
+	if (mnt_fd >= 0)
+		close(mnt_fd);
+	unlink(path(f, "fa_orig"));
+	unlink(path(f, "fa_donor"));
+	unlink(path(f, "fa_filler"));
+	for (k = 0; k < 6; k++)
+		free(e[k]);
+	free(model);
+	/* nothing leaked: free blocks and inodes as before */
+	if (remount_fs(f, &st)) {
+		report(false, name, "cannot mount %s again", f->dir);
+		return false;
+	}
+	if (ok && (st.f_bfree != base->f_bfree ||
+		   st.f_ffree != base->f_ffree)) {
+		report(false, name, "after deleting the files: %lld free "
+		       "blocks, %lld free inodes; before: %lld, %lld (ioctl %s,"
+		       " moved_len %" PRIu64 ")", (long long)st.f_bfree,
+		       (long long)st.f_ffree, (long long)base->f_bfree,
+		       (long long)base->f_ffree, r ? strerror(r) : "ok", moved);
+		ok = false;
+	}
+	return ok;
+}
+
+static void fa_case(const struct fs *f, const struct acase *c)
+{
+	char name[128];
+	struct fa_stats st = { 0, 0, 0, 0 };
+	struct statfs base;
+	long nth, total = 0, stride = 1, last_hit = 0, missed;
+	bool reached, ok = true;
+	unsigned int i;
+
+	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
+	if (remount_fs(f, &base)) {
+		report(false, name, "cannot mount %s again", f->dir);
+		return;
+	}
+	if (c->tries) {
+		/*
+		 * How many allocations the move makes: a run whose fail-nth
+		 * is never reached counts them (and checks the case).
+		 */
+		ok = fa_run(f, c, FA_TIMES, 0, &base, &st, &reached);
+		if (ok && reached) {
+			report(false, name, "the move made %d allocations or "
+			       "more", FA_TIMES);
+			ok = false;
+		}
+	}
+	if (ok && c->tries) {
+		total = fa_made;
+		if (total > c->tries)
+			stride = (total + c->tries - 1) / c->tries;
+		/* e4d_fa_nth=N: only that run (with e4d_fi_verbose=2) */
+		if (fa_only > 0) {
+			ok = fa_run(f, c, fa_only, 0, &base, &st, &reached);
+			last_hit = reached ? fa_only : 0;
+		}
+		/*
+		 * The count varies by a few from run to run (a slab may need
+		 * a new page or not): the sweep goes on past a run that
+		 * did not reach N, up to the count, and 8 runs further (one
+		 * at a stride).
+		 */
+		for (nth = 1, missed = 0; ok && fa_only <= 0 &&
+		     missed < (stride > 1 ? 1 : 8); nth += stride) {
+			ok = fa_run(f, c, nth, 0, &base, &st, &reached);
+			if (reached) {
+				last_hit = nth;
+				missed = 0;
+			} else if (nth > total) {
+				missed++;
+			}
+		}
+	}
+	for (i = 0; ok && i < (unsigned int)c->storms &&
+	     i < sizeof(fa_intervals) / sizeof(fa_intervals[0]); i++)
+		ok = fa_run(f, c, 0, fa_intervals[i], &base, &st, &reached);
+	note("%s: %ld allocations in a move; %ld runs: sweep up to nth=%ld "
+	     "(stride %ld), %ld allocations failed, the ioctl returned "
+	     "ENOMEM %ld times and succeeded %ld times (with a failure)",
+	     name, total, st.runs, last_hit, stride, st.hit, st.enomem,
+	     st.ok);
+	if (ok)
+		report(true, name, "");
+}
+
+static void alloc_errors(const struct fs *f)
+{
+	uint64_t P = 4096, M = 1 << 20, b = f->bsize;
+	const struct op w_mixed[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, 0, 2 * P }, { OP_PREALLOC, 6 * P, 5 * P },
+		{ OP_HOLE, 20 * P + b, 2 * b },
+		{ OP_PREALLOC, 30 * P, 3 * P + b }, { OP_HOLE, 44 * P, P } };
+	const struct op dirty[] = { { OP_DIRTY, 3 * P + 17, 3 * P - 17 },
+		{ OP_MMAP, 24 * P + 100, P }, { OP_DIRTY, 40 * P + b, b } };
+	const struct op w_big[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, 2 * M, 64 * P }, { OP_PREALLOC, 5 * M, 3 * P },
+		{ OP_HOLE, 8 * M - 2 * P, 5 * P },
+		{ OP_PREALLOC, 8 * M + 64 * P, 100 * P } };
+	/*
+	 * mixed: holes, unwritten ranges and written data in 4-block
+	 * extents (1 KiB blocks: partly in the same pages), the data read
+	 * by the move (cold) or cached before; the donor is one unwritten
+	 * extent, so every swap splits it and its tree grows a leaf in the
+	 * middle of the move, and the file's tree shrinks (compaction).
+	 * dirty: the same with buffered and mmap writes over written blocks
+	 * still dirty, which the move writes back first.  multi_step: 9 MiB, more than one step
+	 * (8 MiB or 1024 extents), at a stride.
+	 */
+	const struct acase cases[] = {
+		{ "enomem_mixed", 48 * P, w_mixed, 6, true, NULL, 0, 1000, 8 },
+		{ "enomem_cached", 48 * P, w_mixed, 6, false, NULL, 0, 1000, 4 },
+		{ "enomem_dirty", 48 * P, w_mixed, 6, false, dirty, 3, 1000, 4 },
+		{ "enomem_multi_step", 9 * M, w_big, 5, true, NULL, 0, 10, 3 },
+	};
+	unsigned int i;
+
+	if (fa_setup()) {
+		report(false, f->tag, "cannot set up failslab/fail_page_alloc:"
+		       " %s", strerror(errno));
+		return;
+	}
+	/* uml.sh's judge() reads allocation failure reports between these */
+	note("alloc_errors %s: begin", f->tag);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		fa_case(f, &cases[i]);
+	note("alloc_errors %s: end", f->tag);
 }
 
 /* ------------------------------------------------------------ refusals */
@@ -2590,6 +3058,8 @@ int main(void)
 	/* fault injection's knobs (read_errors()); absent from perf kernels */
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	seed = strtoull(env("e4d_seed", "1"), NULL, 0);
+	env_fi_verbose = env("e4d_fi_verbose", "0\n");
+	fa_only = atol(env("e4d_fa_nth", "0"));
 	printf("MEXT NOTE mode %s seed %" PRIu64 "\n", mode, seed);
 
 	if (!strcmp(mode, "tool")) {
@@ -2636,6 +3106,18 @@ int main(void)
 			note("no lockdep in this kernel");
 		finish();
 	}
+	if (!strcmp(mode, "enomem")) {
+		/* the allocation-failure cases alone (uml.sh enomem) */
+		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
+		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
+			alloc_errors(&f4);
+			alloc_errors(&f1);
+		}
+		umount("/mnt/a");
+		umount("/mnt/b");
+		lockdep_still_on();
+		finish();
+	}
 	if (!strcmp(mode, "eio")) {
 		/* the read-error cases alone (uml.sh eio ours|stock) */
 		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
@@ -2666,6 +3148,8 @@ int main(void)
 	refusals();
 	read_errors(&f4);
 	read_errors(&f1);
+	alloc_errors(&f4);
+	alloc_errors(&f1);
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);
 	umount("/mnt/a");
