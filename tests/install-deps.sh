@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/install-deps.sh - install what building and testing e4defrag2 needs
-# on Debian 12 (root). The kernel harness (kernel/uml.sh) installs its own.
+# on Debian 12 (root); linux-source-6.12 too, for the kernel-patch package
+# test (pkg/deb). The kernel harness (kernel/uml.sh) installs the rest.
 set -eu
 pkgs=(
 	build-essential autoconf pkg-config
@@ -10,6 +11,7 @@ pkgs=(
 	e2fsprogs util-linux util-linux-extra procps bc
 	fio jq xfsprogs btrfs-progs attr acl
 	debhelper dpkg-dev lintian systemd bash-completion patch strace
+	linux-source-6.12
 )
 missing=()
 for p in "${pkgs[@]}"; do
