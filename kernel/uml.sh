@@ -12,6 +12,8 @@
 #                          cases (injected I/O errors) on that kernel
 #   kernel/uml.sh enomem [ours|stock]   the same for the allocation-failure
 #                          cases (injected ENOMEM)
+#   kernel/uml.sh treeio [ours|stock]   the same for the cases whose reads
+#                          of extent-tree blocks fail (injected I/O errors)
 #   kernel/uml.sh tool ours|stock IMAGE PROGRAM PATH[,PATH...]
 #                          run e4defrag2, e4defrag or cp in a guest of the
 #                          "perf" kernel (built before) on IMAGE's PATHs
@@ -336,11 +338,12 @@ cmd_check() {
 	[ $nfail -eq 0 ]
 }
 
-# cmd_group eio|enomem ours|stock: one group of guest cases alone, on the
-# debug kernel of ours or of stock; check runs them on ours with everything
-# else.  eio: the read-error cases (injected I/O errors during moves,
-# read_errors() in mext_test.c); enomem: the allocation-failure cases
-# (alloc_errors()); E4D_FA_NTH=N runs only the runs that fail the Nth
+# cmd_group eio|enomem|treeio ours|stock: one group of guest cases alone,
+# on the debug kernel of ours or of stock; check runs them on ours with
+# everything else.  eio: the read-error cases (injected I/O errors during
+# moves, read_errors() in mext_test.c); treeio: the same for reads of the
+# files' extent-tree blocks (tree_errors()); enomem: the allocation-failure
+# cases (alloc_errors()); E4D_FA_NTH=N runs only the runs that fail the Nth
 # allocation of a move.  E4D_FI_VERBOSE=1|2 has the fault injection report
 # each failure it injects (2: with a stack trace, which judge() then
 # counts as a kernel splat: for reading, not for a verdict).
@@ -638,8 +641,8 @@ check) cmd_check ;;
 bench) cmd_bench ;;
 build) deps; source_tree; build "${2:-ours}" "${3:-debug}" ;;
 boot) cmd_boot ;;
-eio | enomem) cmd_group "$1" "${2:-ours}" ;;
+eio | enomem | treeio) cmd_group "$1" "${2:-ours}" ;;
 tool) shift; cmd_tool "$@" ;;
 clean) rm -rf "$W" ;;
-*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|eio|enomem [ours|stock]|tool ...|clean" >&2; exit 2 ;;
+*) echo "usage: $0 check|bench|build [ours|stock] [debug|perf]|boot|eio|enomem|treeio [ours|stock]|tool ...|clean" >&2; exit 2 ;;
 esac

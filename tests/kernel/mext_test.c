@@ -5,7 +5,8 @@
  * a concurrency stress, and (e4d_mode=bench) the benchmark.
  *
  * Parameters come from the kernel command line (as environment):
- *   e4d_mode=check|eio|enomem|bench_prep|bench|bench_read|tool  e4d_seed=N
+ *   e4d_mode=check|eio|enomem|treeio|bench_prep|bench|bench_read|tool
+ *   e4d_seed=N
  *   e4d_stress=SECONDS  e4d_mb=MIB  e4d_file=NAME  e4d_tool=NAME
  *   e4d_paths=P[,P...]  e4d_fi_verbose=0|1|2 (fault injection's reports)
  *   e4d_fa_nth=N (alloc_errors(): only the run failing the Nth allocation)
@@ -994,17 +995,18 @@ static bool reads_zeros(int fd, uint64_t size)
 }
 
 /*
- * After a move of blocks [0, @nblk) that reports @moved of them done: the
- * file's blocks below @moved that it had (not holes) sit on the donor's
- * former blocks, and the donor got the file's former blocks, unwritten;
- * everything else of both files is where it was.  The file's holes and
+ * After a move from block @from (of both files) that reports @moved blocks
+ * done: the file's blocks in [@from, @from + @moved) that it had (not
+ * holes) sit on the donor's former blocks, and the donor got the file's
+ * former blocks, unwritten; every other block of both files below @nblk
+ * is where it was.  The file's holes and
  * unwritten state stay.  b*: before the move, a*: after.  Returns true, or
  * false with what is wrong in @why.
  */
 static bool blocks_ok(const struct ext *ob, int on, const struct ext *db,
 		      int dn, const struct ext *oa, int an, const struct ext *da,
-		      int dan, uint64_t nblk, uint64_t moved, uint64_t bs,
-		      char *why, size_t wl)
+		      int dan, uint64_t from, uint64_t nblk, uint64_t moved,
+		      uint64_t bs, char *why, size_t wl)
 {
 	uint64_t i;
 
@@ -1012,7 +1014,7 @@ static bool blocks_ok(const struct ext *ob, int on, const struct ext *db,
 		uint64_t off = i * bs;
 		int64_t o0 = phys_of(ob, on, off), o1 = phys_of(oa, an, off);
 		int64_t d0 = phys_of(db, dn, off), d1 = phys_of(da, dan, off);
-		bool sw = i < moved && o0 >= 0;
+		bool sw = i >= from && i < from + moved && o0 >= 0;
 		uint32_t ou0 = ext_flags_at(ob, on, off), ou1;
 
 		ou1 = ext_flags_at(oa, an, off);
@@ -1145,8 +1147,8 @@ static void eio_case(const struct fs *f, const struct ecase *c)
 	}
 	n[2] = fiemap(ofd, e[2], 70000);
 	n[3] = fiemap(dfd, e[3], 70000);
-	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], nblk,
-		       moved, bs, why, sizeof(why))) {
+	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], 0,
+		       nblk, moved, bs, why, sizeof(why))) {
 		report(false, name, "%s (moved_len %" PRIu64 ")", why, moved);
 		goto out;
 	}
@@ -1169,8 +1171,9 @@ static void eio_case(const struct fs *f, const struct ecase *c)
 	drop_caches();
 	d = file_diff(ofd, model, size);
 	if (r2 || moved2 != nblk || d >= 0 ||
-	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], nblk,
-		       nblk, bs, why, sizeof(why)) || !reads_zeros(dfd, size)) {
+	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], 0,
+		       nblk, nblk, bs, why, sizeof(why)) ||
+	    !reads_zeros(dfd, size)) {
 		report(false, name, "move without the fault: %s, moved_len %"
 		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
 		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
@@ -1522,8 +1525,8 @@ check:
 	}
 	n[2] = fiemap(ofd, e[2], 70000);
 	n[3] = fiemap(dfd, e[3], 70000);
-	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], nblk,
-		       moved, bs, why, sizeof(why))) {
+	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], 0,
+		       nblk, moved, bs, why, sizeof(why))) {
 		report(false, name, "%s (ioctl %s, moved_len %" PRIu64 ")",
 		       why, r ? strerror(r) : "ok", moved);
 		goto out;
@@ -1541,8 +1544,9 @@ check:
 	drop_caches();
 	d = file_diff(ofd, model, size);
 	if (r2 || moved2 != nblk || d >= 0 ||
-	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], nblk,
-		       nblk, bs, why, sizeof(why)) || !reads_zeros(dfd, size)) {
+	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], 0,
+		       nblk, nblk, bs, why, sizeof(why)) ||
+	    !reads_zeros(dfd, size)) {
 		report(false, name, "move without the fault: %s, moved_len %"
 		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
 		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
@@ -1682,6 +1686,705 @@ static void alloc_errors(const struct fs *f)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		fa_case(f, &cases[i]);
 	note("alloc_errors %s: end", f->tag);
+}
+
+/* ------------------------------------------------------------ tree read errors */
+
+/*
+ * The device fails the reads of extent-tree blocks during a move.  After
+ * a freeze has checkpointed the journal (nothing pins a tree block then),
+ * leaf and index blocks of the file's or the donor's tree (depth 1 and 2)
+ * are dropped from the block device's page cache, where ext4 keeps them
+ * as buffer heads, while everything else the move needs stays cached:
+ * the file's data (read before; one case drops it too), the inode table
+ * blocks, the bitmaps, the other nodes (drop_nodes()).  The extent status
+ * cache can map blocks without the leaves, but the move looks the trees
+ * up itself (ext4_find_extent()), and so does ext4_swap_extents().
+ * fail_make_request (read_errors()) then fails every bio of this thread
+ * to the disk while the ioctl runs, and the ext4_ext_load_extent trace
+ * event, which ext4 emits before it reads a tree block that is not
+ * cached, tells which reads those were: every failed bio must be such a
+ * read of a dropped node (the cold case: those and data reads), all of one
+ * file, the one expected, and the data must have stayed cached.
+ *
+ * Cases, on 4 KiB and 1 KiB blocks: the file's whole tree dropped (depth
+ * 1, depth 2: its first read fails, in the first step); the donor's; both
+ * trees and the data (cold); the file's leaves of its last eighth (a
+ * later step fails, earlier steps swapped); and the leaf after the first
+ * full leaf of the file (split_orig) or of the donor (split_donor), with
+ * the call ending one block into that full leaf's last extent: the last
+ * swap splits the extent there and inserts the rest after it, which reads
+ * the next leaf (ext4_ext_insert_extent()) in the middle of the swap,
+ * after the call's earlier pieces swapped.
+ *
+ * Checks, with the fault removed: the ioctl returned -EIO, with moved_len
+ * 0 (the first step failed), the blocks before the failing piece
+ * (split), or more than 0 and less than the range (later step); the file
+ * reads its old data from the page cache and after drop_caches, with its
+ * size; the donor reads zeros; every block of both files is where it was
+ * or, in the range done, swapped; holes and unwritten ranges stay; ext4
+ * counted no error (a failed read of a tree block is returned as -EIO,
+ * neither logged nor counted as an error by ext4: the console stays
+ * clean); the same move without the fault moves everything; and with both
+ * files deleted and the filesystem mounted again, as many blocks and
+ * inodes are free as before (nothing leaked).  e2fsck checks the images at
+ * the end.
+ */
+#define TRACE_DIR	"/sys/kernel/tracing/"
+#define TREE_MAX_NODES	256
+
+/* A node of an extent tree below the root, as it is on the disk. */
+struct tnode {
+	uint64_t blk;		/* physical block */
+	uint32_t lblk;		/* first logical block (from the index) */
+	int depth;		/* 0: a leaf */
+	int entries, max;
+	uint32_t last_lblk, last_len;	/* a leaf's last extent */
+};
+
+/* Read @len bytes at @off of the device @fd (O_DIRECT) into @out. */
+static int dev_read(int fd, uint64_t off, void *out, size_t len)
+{
+	uint64_t start = off & ~4095ULL;
+	size_t n = ((off + len + 4095) & ~4095ULL) - start;
+	void *buf;
+	int r = -1;
+
+	if (posix_memalign(&buf, 4096, n))
+		return -1;
+	if (pread(fd, buf, n, start) == (ssize_t)n) {
+		memcpy(out, (char *)buf + (off - start), len);
+		r = 0;
+	}
+	free(buf);
+	return r;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+/*
+ * Walk the extent tree of the file @fd on disk (read past the page cache)
+ * and list its nodes below the root in @out, depth first, in logical
+ * order.  Returns the node count (*@depth: the tree's depth; *@iblk: the
+ * block of the inode table holding the inode), or -1.
+ */
+static int tree_nodes(const struct fs *f, int fd, struct tnode *out, int max,
+		      int *depth, uint64_t *iblk)
+{
+	unsigned char sb[1024], gd[64], node[65536], *h;
+	uint64_t bs = f->bsize, stack[TREE_MAX_NODES], itab, ipg, isz, dsz;
+	uint32_t slblk[TREE_MAX_NODES];
+	int sp = 0, n = 0, dfd, i;
+	char dev[32];
+	struct stat st;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", f->disk);
+	dfd = open(dev, O_RDONLY | O_DIRECT);
+	if (dfd < 0 || fstat(fd, &st) || dev_read(dfd, 1024, sb, 1024) ||
+	    le16(sb + 56) != 0xef53 || (1024ULL << le32(sb + 24)) != bs)
+		goto fail;
+	ipg = le32(sb + 40);
+	isz = le16(sb + 88);
+	dsz = le32(sb + 96) & 0x80 ? le16(sb + 254) : 32;	/* 64bit */
+	i = (st.st_ino - 1) / ipg;
+	if (dev_read(dfd, (le32(sb + 20) + 1) * bs + i * dsz, gd, dsz))
+		goto fail;
+	itab = le32(gd + 8) | (dsz >= 64 ? (uint64_t)le32(gd + 40) << 32 : 0);
+	*iblk = itab + (st.st_ino - 1) % ipg * isz / bs;
+	if (dev_read(dfd, itab * bs + (st.st_ino - 1) % ipg * isz + 40, node,
+		     60))
+		goto fail;
+	h = node;
+	*depth = le16(h + 6);
+	if (le16(h) != 0xf30a)
+		goto fail;
+	/* push the root's children, last first */
+	for (i = le16(h + 2) - 1; *depth && i >= 0; i--) {
+		stack[sp] = le32(h + 12 + 12 * i + 4) |
+			    (uint64_t)le16(h + 12 + 12 * i + 8) << 32;
+		slblk[sp++] = le32(h + 12 + 12 * i);
+	}
+	while (sp && n < max) {
+		struct tnode *t = &out[n++];
+
+		t->blk = stack[--sp];
+		t->lblk = slblk[sp];
+		if (dev_read(dfd, t->blk * bs, node, bs) ||
+		    le16(node) != 0xf30a)
+			goto fail;
+		t->entries = le16(node + 2);
+		t->max = le16(node + 4);
+		t->depth = le16(node + 6);
+		t->last_lblk = t->last_len = 0;
+		if (!t->depth && t->entries) {
+			h = node + 12 * t->entries;
+			t->last_lblk = le32(h);
+			t->last_len = le16(h + 4);
+			if (t->last_len > 32768)	/* unwritten */
+				t->last_len -= 32768;
+			continue;
+		}
+		for (i = t->entries - 1; i >= 0; i--) {
+			h = node + 12 + 12 * i;
+			if (sp == TREE_MAX_NODES)
+				goto fail;	/* bigger than needed here */
+			stack[sp] = le32(h + 4) | (uint64_t)le16(h + 8) << 32;
+			slblk[sp++] = le32(h);
+		}
+	}
+	close(dfd);
+	return n;
+fail:
+	if (dfd >= 0)
+		close(dfd);
+	return -1;
+}
+
+/* Does the page of block @blk hold a block of a node picked? */
+static bool page_picked(const struct fs *f, struct tnode *const *t,
+			const int *n, bool *const *pick, uint64_t blk)
+{
+	int k, j;
+
+	for (k = 0; k < 2; k++)
+		for (j = 0; j < n[k]; j++)
+			if (pick[k][j] && t[k][j].blk * f->bsize / 4096 ==
+			    blk * f->bsize / 4096)
+				return true;
+	return false;
+}
+
+/* Read block @blk into the device's page cache, unless that page is picked */
+static int warm(const struct fs *f, int fd, struct tnode *const *t,
+		const int *n, bool *const *pick, uint64_t blk)
+{
+	char buf[4096];
+
+	if (page_picked(f, t, n, pick, blk))
+		return 0;
+	return pread(fd, buf, f->bsize, blk * f->bsize) == f->bsize ? 0 : -1;
+}
+
+/*
+ * Have ext4 read the extent tree of @fd below logical block @lim: the
+ * nodes it walks to map those blocks (all of them: ~0).  ext4 reads a
+ * node alone, not the page around it.
+ */
+static int warm_tree(int fd, uint64_t lim, uint64_t bs)
+{
+	struct fiemap fm;
+
+	if (!lim)
+		return 0;
+	if (lim == ~0ULL)
+		return ioctl(fd, EXT4_IOC_PRECACHE_EXTENTS);
+	/* nothing mapped from the cache: a count of the extents below @lim */
+	memset(&fm, 0, sizeof(fm));
+	fm.fm_length = lim * bs;
+	return ioctl(fd, EXT4_IOC_CLEAR_ES_CACHE) ||
+	       ioctl(fd, FS_IOC_FIEMAP, &fm);
+}
+
+/*
+ * Drop the picked nodes of the trees from the device's page cache, and
+ * nothing else that a move reads.  All of ext4's buffer heads of the
+ * device go (BLKFLSBUF: posix_fadvise() would leave those held by the
+ * CPU's LRU of recently used buffer heads, which a UP kernel's fadvise
+ * does not drain); then the block bitmaps and the two inodes' inode
+ * table blocks (@iblk) are read back, buffered (ext4 finds them uptodate;
+ * a read brings in a whole page, so not those sharing a page with a
+ * picked node, with 1 KiB blocks), and ext4 reads the nodes of each file
+ * @fds[k] below logical block @lim[k] (the nodes not picked).
+ */
+static int drop_nodes(const struct fs *f, const int *fds,
+		      struct tnode *const *t, const int *n, bool *const *pick,
+		      const uint64_t *iblk, const uint64_t *lim)
+{
+	unsigned char sb[1024], gd[64];
+	uint64_t bs = f->bsize, ngroups, g, dsz;
+	int fd, k, r = -1;
+	char dev[32];
+
+	snprintf(dev, sizeof(dev), "/dev/%s", f->disk);
+	fd = open(dev, O_RDONLY);
+	if (fd < 0 || pread(fd, sb, 1024, 1024) != 1024 ||
+	    ioctl(fd, BLKFLSBUF, 0))
+		goto out;
+	dsz = le32(sb + 96) & 0x80 ? le16(sb + 254) : 32;
+	ngroups = (le32(sb + 4) - le32(sb + 20) + le32(sb + 32) - 1) /
+		  le32(sb + 32);
+	for (g = 0; g < ngroups; g++)
+		if (pread(fd, gd, dsz, (le32(sb + 20) + 1) * bs + g * dsz) !=
+		    (ssize_t)dsz || warm(f, fd, t, n, pick, le32(gd) |
+			(dsz >= 64 ? (uint64_t)le32(gd + 32) << 32 : 0)))
+			goto out;
+	for (k = 0; k < 2; k++)
+		if (warm(f, fd, t, n, pick, iblk[k]) ||
+		    warm_tree(fds[k], lim[k], bs))
+			goto out;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Record the trees' block loads of this thread from now on. */
+static int trace_loads_on(void)
+{
+	char pid[32];
+	int fd;
+
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fd = open(TRACE_DIR "trace", O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return write_str(TRACE_DIR "set_event_pid", pid) ||
+	       write_str(TRACE_DIR "events/ext4/ext4_ext_load_extent/enable",
+			 "1\n") ||
+	       write_str(TRACE_DIR "tracing_on", "1\n");
+}
+
+struct loads {
+	long all, picked[2];	/* all; of the picked nodes of each file */
+	uint64_t first;		/* block of the first load */
+};
+
+/*
+ * Stop recording; count the loads, and those of the nodes picked of the
+ * file (inode @ino[0], nodes @t[0]) and of the donor (@ino[1], @t[1]).
+ */
+static int trace_loads_off(const ino_t *ino, struct tnode *const *t,
+			   const int *n, bool *const *pick, struct loads *ld)
+{
+	char line[512];
+	unsigned long i_no;
+	unsigned long long blk;
+	const char *p;
+	FILE *tr;
+	int k, j;
+
+	write_str(TRACE_DIR "tracing_on", "0\n");
+	write_str(TRACE_DIR "events/ext4/ext4_ext_load_extent/enable", "0\n");
+	memset(ld, 0, sizeof(*ld));
+	tr = fopen(TRACE_DIR "trace", "r");
+	if (!tr)
+		return -1;
+	while (fgets(line, sizeof(line), tr)) {
+		p = strstr(line, "ext4_ext_load_extent: ");
+		/* 6.12 passes (pblk, _RET_IP_) as (lblk, pblk) */
+		if (!p || sscanf(p, "ext4_ext_load_extent: dev %*d,%*d ino %lu"
+				 " lblk %llu", &i_no, &blk) != 2)
+			continue;
+		if (!ld->all++)
+			ld->first = blk;
+		for (k = 0; k < 2; k++)
+			for (j = 0; i_no == ino[k] && j < n[k]; j++)
+				ld->picked[k] += pick[k][j] &&
+						 t[k][j].blk == blk;
+	}
+	fclose(tr);
+	return 0;
+}
+
+/* What a case drops, and where its call ends. */
+enum { TD_ORIG, TD_DONOR, TD_COLD, TD_ORIG_END, TD_SPLIT_ORIG,
+       TD_SPLIT_DONOR };
+
+struct tcase {
+	const char *name;
+	int nx4, nx1;		/* the file's 4-block extents: 4k, 1k fs */
+	int dchunk;		/* the donor's extents, in blocks */
+	int drop;		/* TD_* */
+	bool holes;		/* holes and unwritten ranges in the file */
+	int depth;		/* the file's tree depth it needs */
+};
+
+/*
+ * fallocate [0, @size) of @fd in pieces of @chunk bytes, each followed by
+ * one of the filler's (as write_fragmented() writes): many unwritten
+ * extents.
+ */
+static int falloc_fragmented(int fd, int filler, uint64_t size,
+			     uint64_t chunk)
+{
+	off_t foff = (lseek(filler, 0, SEEK_END) + 4095) & ~4095L;
+	uint64_t off;
+
+	for (off = 0; off < size; off += chunk, foff += chunk)
+		if (fallocate(fd, 0, off, size - off < chunk ? size - off :
+			      chunk) || fallocate(filler, 0, foff, chunk))
+			return -1;
+	return fsync(fd) || fsync(filler) ? -1 : 0;
+}
+
+/* Is [@a, @b) (bytes) exactly one extent of the list @e? */
+static bool is_extent(const struct ext *e, int n, uint64_t a, uint64_t b)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].lblk == a && e[i].lblk + e[i].len == b)
+			return true;
+	return false;
+}
+
+/* Pick the nodes of each tree not below @lim[k] (logical blocks). */
+static void pick_from(struct tnode *const *t, const int *n, bool *const *pick,
+		      const uint64_t *lim)
+{
+	int k, j;
+
+	for (k = 0; k < 2; k++)
+		for (j = 0; j < n[k]; j++)
+			pick[k][j] = t[k][j].lblk >= lim[k];
+}
+
+/*
+ * Pick the nodes a case drops: those of file k (0: the file, 1: the donor)
+ * from logical block *@lim[k] on; and the range of its call: from
+ * *@start, *@nmove blocks (of both files), expected to report *@want of
+ * them moved (-1: more than none and less than all).  @e, @en: the files'
+ * mappings.  Returns false with @why if the trees do not have the shape
+ * it needs.
+ */
+static bool tree_pick(const struct tcase *c, struct tnode *const *t,
+		      const int *n, const int *depth, bool *const *pick,
+		      struct ext *const *e, const int *en, uint64_t bs,
+		      uint64_t nblk, uint64_t *lim, uint64_t *start,
+		      uint64_t *nmove, int64_t *want, char *why, size_t wl)
+{
+	int j, x = c->drop == TD_SPLIT_DONOR, i;
+	const struct tnode *leaf = NULL;
+	uint64_t end, from;
+
+	*start = 0;
+	*nmove = nblk;
+	*want = c->drop == TD_ORIG_END ? -1 : 0;
+	lim[0] = lim[1] = ~0ULL;
+	if (depth[0] != c->depth || depth[1] < 1) {
+		snprintf(why, wl, "trees of depth %d and %d (donor), expected "
+			 "%d and at least 1", depth[0], depth[1], c->depth);
+		return false;
+	}
+	switch (c->drop) {
+	case TD_ORIG:
+	case TD_DONOR:
+	case TD_COLD:
+		lim[c->drop == TD_DONOR] = 0;
+		if (c->drop == TD_COLD)
+			lim[1] = 0;
+		pick_from(t, n, pick, lim);
+		return true;
+	case TD_ORIG_END:	/* the leaves of the file's last eighth */
+		lim[0] = nblk * 7 / 8;
+		pick_from(t, n, pick, lim);
+		return true;
+	}
+	/*
+	 * TD_SPLIT_*: in file x (the file, or the donor) the first leaf is
+	 * full, and the call ends one block into its last extent, so that
+	 * the last swap splits that extent and inserts an extent after it:
+	 * into the next leaf (read now), the leaf being full.  The call
+	 * starts at the first extent of the leaf from which on, up to that
+	 * last one, every extent of x is exactly an extent of the other
+	 * file: no swap before the last one splits an extent of x in the
+	 * leaf, or joins two (both would change the leaf's count).  The
+	 * nodes of x after the leaf are dropped.
+	 */
+	for (j = 0; j < n[x] && !leaf; j++)
+		if (!t[x][j].depth)
+			leaf = &t[x][j];
+	if (!leaf || leaf->entries != leaf->max || leaf->last_len < 2 ||
+	    leaf + 1 >= t[x] + n[x]) {
+		snprintf(why, wl, "no full leaf followed by another");
+		return false;
+	}
+	lim[x] = leaf->last_lblk + 1;
+	pick_from(t, n, pick, lim);
+	end = (uint64_t)leaf->last_lblk * bs;
+	for (i = 0; i < en[x] && e[x][i].lblk != end; i++)
+		;
+	if (i == en[x]) {
+		snprintf(why, wl, "the leaf's last extent is not mapped");
+		return false;
+	}
+	for (from = end; i > 0 && e[x][i - 1].lblk >= leaf->lblk * bs &&
+	     e[x][i - 1].lblk + e[x][i - 1].len == from &&
+	     is_extent(e[!x], en[!x], e[x][i - 1].lblk, from); i--)
+		from = e[x][i - 1].lblk;
+	*start = from / bs;
+	*nmove = (end - from) / bs + 1;
+	*want = (end - from) / bs;
+	return true;
+}
+
+static void tree_case(const struct fs *f, const struct tcase *c)
+{
+	char name[128], why[256] = "";
+	uint64_t bs = f->bsize, u = 4 * bs, nx = bs == 4096 ? c->nx4 : c->nx1;
+	uint64_t size = nx * u, nblk = size / bs, nmove = 0, moved = 0, at;
+	uint64_t moved2 = 0, s = seed ^ (uintptr_t)c->name, npages, iblk[2];
+	uint64_t lim[2];
+	const struct op ops[] = { { OP_WRITE, 0, 0 },
+		{ OP_HOLE, nx / 4 * u, 3 * u },
+		{ OP_PREALLOC, nx / 2 * u, 2 * u },
+		{ OP_HOLE, (nx * 5 / 8) * u + bs, bs } };
+	unsigned char *model = calloc(1, size + 1);
+	struct ext *e[6];
+	struct tnode *t[2] = { calloc(TREE_MAX_NODES, sizeof(struct tnode)),
+			       calloc(TREE_MAX_NODES, sizeof(struct tnode)) };
+	bool *pick[2] = { calloc(TREE_MAX_NODES, 1),
+			  calloc(TREE_MAX_NODES, 1) };
+	int n[6], tn[2], depth[2], fds[2], ofd, dfd, filler, r = -1, r2, k;
+	int mnt_fd = -1;
+	long injected = -1, cached, errs;
+	int64_t want = 0;
+	struct loads ld;
+	struct statfs base, st;
+	struct stat sto, std;
+	ino_t ino[2];
+	long long d;
+	bool ok = false;
+
+	snprintf(name, sizeof(name), "%s/%s", f->tag, c->name);
+	for (k = 0; k < 6; k++)
+		e[k] = calloc(70000, sizeof(*e[k]));
+	if (remount_fs(f, &base)) {
+		report(false, name, "cannot mount %s again", f->dir);
+		goto out_free;
+	}
+	ofd = open(path(f, "tree_orig"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	dfd = open(path(f, "tree_donor"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	filler = open(path(f, "tree_filler"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	mnt_fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	if (ofd < 0 || dfd < 0 || filler < 0 || mnt_fd < 0 || !model ||
+	    !e[0] || !e[1] || !e[2] || !e[3] || !e[4] || !e[5] || !t[0] ||
+	    !t[1] || !pick[0] || !pick[1] || ftruncate(ofd, size) ||
+	    !build_orig(ofd, filler, ops, c->holes ? 4 : 1, size, bs, model,
+			&s) ||
+	    falloc_fragmented(dfd, filler, size, c->dchunk * bs) ||
+	    fsync(ofd) || fstat(ofd, &sto) || fstat(dfd, &std)) {
+		report(false, name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	ino[0] = sto.st_ino;
+	ino[1] = std.st_ino;
+	fds[0] = ofd;
+	fds[1] = dfd;
+	/* the mappings, and the data into the page cache */
+	n[0] = fiemap(ofd, e[0], 70000);
+	n[1] = fiemap(dfd, e[1], 70000);
+	if (file_diff(ofd, model, size) >= 0) {
+		report(false, name, "setup: data differs before the move");
+		goto out;
+	}
+	/* clean, the journal checkpointed: nothing holds the tree blocks */
+	sync();
+	if (ioctl(mnt_fd, FIFREEZE, 0) || ioctl(mnt_fd, FITHAW, 0)) {
+		report(false, name, "setup: freeze: %s", strerror(errno));
+		goto out;
+	}
+	tn[0] = tree_nodes(f, ofd, t[0], TREE_MAX_NODES, &depth[0], &iblk[0]);
+	tn[1] = tree_nodes(f, dfd, t[1], TREE_MAX_NODES, &depth[1], &iblk[1]);
+	if (tn[0] < 0 || tn[1] < 0) {
+		report(false, name, "setup: cannot read the extent trees");
+		goto out;
+	}
+	if (!tree_pick(c, t, tn, depth, pick, e, n, bs, nblk, lim, &at,
+		       &nmove, &want, why, sizeof(why))) {
+		report(false, name, "setup: %s", why);
+		goto out;
+	}
+	if (drop_nodes(f, fds, t, tn, pick, iblk, lim) ||
+	    (c->drop == TD_COLD &&
+	     posix_fadvise(ofd, 0, 0, POSIX_FADV_DONTNEED))) {
+		report(false, name, "setup: fadvise: %s", strerror(errno));
+		goto out;
+	}
+	npages = (size + 4095) / 4096;
+	cached = cached_pages(ofd, size);
+	if (cached != (c->drop == TD_COLD ? 0 : (long)npages)) {
+		report(false, name, "setup: %ld of %" PRIu64 " pages of the "
+		       "file cached", cached, npages);
+		goto out;
+	}
+	errs = errors_count(f);
+	if (trace_loads_on() || fi_arm(f->disk, 0)) {
+		report(false, name, "cannot arm tracing or fail_make_request: "
+		       "%s", strerror(errno));
+		fi_disarm(f->disk);
+		goto out;
+	}
+	r = mext(ofd, dfd, at, at, nmove, &moved);
+	injected = fi_disarm(f->disk);
+	cached = cached_pages(ofd, size);
+	if (trace_loads_off(ino, t, tn, pick, &ld)) {
+		report(false, name, "cannot read the trace");
+		goto out;
+	}
+	note("%s: trees of depth %d and %d (%d and %d nodes); ioctl %s, "
+	     "moved_len %" PRIu64 " of %" PRIu64 " from %" PRIu64 "; %ld bios "
+	     "failed, %ld tree blocks read (%ld of the file's, %ld of the "
+	     "donor's dropped ones), %ld of %" PRIu64 " pages of the file "
+	     "cached after", name,
+	     depth[0], depth[1], tn[0], tn[1], r ? strerror(r) : "ok", moved,
+	     nmove, at, injected, ld.all, ld.picked[0], ld.picked[1], cached,
+	     npages);
+	/* first what was lost, then what was misplaced, then reported */
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (page cache; ioctl "
+		       "%s, moved_len %" PRIu64 ")", d, r ? strerror(r) : "ok",
+		       moved);
+		goto out;
+	}
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (d >= 0) {
+		report(false, name, "data differs at %lld (disk; ioctl %s, "
+		       "moved_len %" PRIu64 ")", d, r ? strerror(r) : "ok",
+		       moved);
+		goto out;
+	}
+	if (lseek(ofd, 0, SEEK_END) != (off_t)size || !reads_zeros(dfd, size)) {
+		report(false, name, "size changed, or the donor does not read "
+		       "as zeros");
+		goto out;
+	}
+	n[2] = fiemap(ofd, e[2], 70000);
+	n[3] = fiemap(dfd, e[3], 70000);
+	if (!blocks_ok(e[0], n[0], e[1], n[1], e[2], n[2], e[3], n[3], at,
+		       nblk, moved, bs, why, sizeof(why))) {
+		report(false, name, "%s (ioctl %s, moved_len %" PRIu64 ")",
+		       why, r ? strerror(r) : "ok", moved);
+		goto out;
+	}
+	if (errors_count(f) != errs) {
+		report(false, name, "ext4 counted %ld errors",
+		       errors_count(f) - errs);
+		goto out;
+	}
+	/* the failed reads were the trees' (and, cold, the data's) */
+	if (injected <= 0 || !ld.picked[0] + !ld.picked[1] != 1 ||
+	    ld.picked[0] + ld.picked[1] != ld.all ||
+	    (c->drop == TD_COLD ? injected <= ld.all : injected != ld.all) ||
+	    (c->drop != TD_COLD && cached != (long)npages)) {
+		report(false, name, "%ld bios failed, %ld tree blocks read: "
+		       "%ld of the file's, %ld of the donor's dropped ones; "
+		       "%ld of %" PRIu64 " pages cached (ioctl %s, moved_len %"
+		       PRIu64 ")", injected, ld.all, ld.picked[0],
+		       ld.picked[1], cached, npages, r ? strerror(r) : "ok",
+		       moved);
+		goto out;
+	}
+	if ((ld.picked[0] ? 0 : 1) != (c->drop == TD_DONOR ||
+				       c->drop == TD_SPLIT_DONOR)) {
+		report(false, name, "the %s's tree failed first, expected the "
+		       "other's", ld.picked[0] ? "file" : "donor");
+		goto out;
+	}
+	if (r != EIO) {
+		report(false, name, "ioctl returned %s (moved_len %" PRIu64
+		       "), expected %s", strerror(r), moved, strerror(EIO));
+		goto out;
+	}
+	if (want < 0 ? !moved || moved >= nmove : moved != (uint64_t)want) {
+		report(false, name, "moved_len %" PRIu64 " of %" PRIu64
+		       ", expected %s %" PRId64, moved, nmove, want < 0 ?
+		       "more than 0 and less than all, not" : "exactly",
+		       want < 0 ? (int64_t)nmove : want);
+		goto out;
+	}
+	/* the kernel still works: the same move without the fault */
+	r2 = mext(ofd, dfd, at, at, nmove, &moved2);
+	n[4] = fiemap(ofd, e[4], 70000);
+	n[5] = fiemap(dfd, e[5], 70000);
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (r2 || moved2 != nmove || d >= 0 ||
+	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], at,
+		       nblk, nmove, bs, why, sizeof(why)) ||
+	    !reads_zeros(dfd, size)) {
+		report(false, name, "move without the fault: %s, moved_len %"
+		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
+		       r2 ? strerror(r2) : "ok", moved2, nmove, d,
+		       why[0] ? why : "blocks ok");
+		goto out;
+	}
+	ok = true;
+out:
+	close_open(ofd, dfd, filler);
+	if (mnt_fd >= 0)
+		close(mnt_fd);
+	unlink(path(f, "tree_orig"));
+	unlink(path(f, "tree_donor"));
+	unlink(path(f, "tree_filler"));
+	/* nothing leaked: free blocks and inodes as before */
+	if (remount_fs(f, &st)) {
+		report(false, name, "cannot mount %s again", f->dir);
+		ok = false;
+	} else if (ok && (st.f_bfree != base.f_bfree ||
+			  st.f_ffree != base.f_ffree)) {
+		report(false, name, "after deleting the files: %lld free "
+		       "blocks, %lld free inodes; before: %lld, %lld",
+		       (long long)st.f_bfree, (long long)st.f_ffree,
+		       (long long)base.f_bfree, (long long)base.f_ffree);
+		ok = false;
+	}
+	if (ok)
+		report(true, name, "");
+out_free:
+	for (k = 0; k < 6; k++)
+		free(e[k]);
+	for (k = 0; k < 2; k++) {
+		free(t[k]);
+		free(pick[k]);
+	}
+	free(model);
+}
+
+static void tree_errors(const struct fs *f)
+{
+	/*
+	 * The file: extents of 4 blocks (a page with 1 KiB blocks), and
+	 * some holes and unwritten ranges; the donor: extents of 6 blocks,
+	 * so that the swaps split them.  A leaf holds 340 extents (4 KiB
+	 * blocks) or 84 (1 KiB), the inode 4: depth 2 from 1361 (337).
+	 * orig_end: 24 MiB (4.8 MiB) take three (two) steps, the first
+	 * ending at 8 MiB (1024 extents).  split_*: both files of 4-block
+	 * extents at the same offsets, so that only the call's end splits
+	 * extents; it ends inside the last extent of a full leaf.
+	 */
+	const struct tcase cases[] = {
+		{ "tree_orig_depth1", 100, 60, 6, TD_ORIG, true, 1 },
+		{ "tree_orig_depth2", 1500, 400, 6, TD_ORIG, true, 2 },
+		{ "tree_donor", 100, 60, 6, TD_DONOR, true, 1 },
+		{ "tree_cold", 100, 60, 6, TD_COLD, true, 1 },
+		{ "tree_orig_later_step", 1500, 1200, 6, TD_ORIG_END, true, 2 },
+		{ "tree_split_orig", 400, 300, 4, TD_SPLIT_ORIG, false, 1 },
+		{ "tree_split_donor", 400, 300, 4, TD_SPLIT_DONOR, false, 1 },
+	};
+	unsigned int i;
+
+	mkdir("/sys/kernel/tracing", 0755);
+	if (access(TRACE_DIR "trace", F_OK) &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		report(false, f->tag, "cannot mount tracefs: %s",
+		       strerror(errno));
+		return;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tree_case(f, &cases[i]);
 }
 
 /* ------------------------------------------------------------ refusals */
@@ -3118,6 +3821,18 @@ int main(void)
 		lockdep_still_on();
 		finish();
 	}
+	if (!strcmp(mode, "treeio")) {
+		/* the tree read-error cases alone (uml.sh treeio ours|stock) */
+		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
+		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
+			tree_errors(&f4);
+			tree_errors(&f1);
+		}
+		umount("/mnt/a");
+		umount("/mnt/b");
+		lockdep_still_on();
+		finish();
+	}
 	if (!strcmp(mode, "eio")) {
 		/* the read-error cases alone (uml.sh eio ours|stock) */
 		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
@@ -3150,6 +3865,8 @@ int main(void)
 	read_errors(&f1);
 	alloc_errors(&f4);
 	alloc_errors(&f1);
+	tree_errors(&f4);
+	tree_errors(&f1);
 	stress(&f4, secs * 2 / 3);
 	stress(&f1, secs - secs * 2 / 3);
 	umount("/mnt/a");
