@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ext2fs/ext2_err.h>
+
 #include "e4d/e4d.h"
 #include "e4d/sys.h"
 
@@ -12,6 +14,10 @@ void e4d_ctx_init(struct e4d_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ops = &e4d_sys_real;
+	/* error_message() names libext2fs' codes only once it knows them
+	 * ("Unknown code ext2 26" else); adding the table twice is harmless
+	 */
+	initialize_ext2_error_table();
 }
 
 void e4d_msg(const struct e4d_ctx *ctx, enum e4d_level level,
