@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,18 +170,57 @@ static bool is_swap(const struct swaps *sw, dev_t dev, uint64_t ino)
 	return false;
 }
 
+/* libext2fs returns errno values for system errors, its own codes else:
+ * those of reading are I/O errors, the rest say the metadata is corrupt
+ */
 static int e2_errno(errcode_t err)
 {
-	return err > 0 && err < 256 ? -(int)err : -EIO;
+	if (err > 0 && err < 256)
+		return -(int)err;
+	switch (err) {
+	case EXT2_ET_NO_MEMORY:
+		return -ENOMEM;
+	case EXT2_ET_SHORT_READ:
+	case EXT2_ET_NEXT_INODE_READ:
+	case EXT2_ET_GDESC_READ:
+	case EXT2_ET_INODE_TABLE_READ:
+	case EXT2_ET_BLOCK_BITMAP_READ:
+	case EXT2_ET_INODE_BITMAP_READ:
+		return -EIO;
+	default:
+		return -EUCLEAN;
+	}
 }
 
 /* ---- whole filesystem, libext2fs ---- */
 
+/* ext4's limit (EXT4_MAX_EXTENT_DEPTH): no deeper tree is valid */
+#define MAX_EXTENT_DEPTH	5
+
+/* as the kernel's ext4_sb_block_valid(): after the superblock's block,
+ * within the filesystem
+ */
+static bool blocks_inside(ext2_filsys e2, blk64_t pblk, uint64_t len)
+{
+	return pblk > e2->super->s_first_data_block &&
+	       pblk < ext2fs_blocks_count(e2->super) &&
+	       len <= ext2fs_blocks_count(e2->super) - pblk;
+}
+
+/*
+ * The leaves of an extent tree, in order. A tree ext4 would refuse is
+ * -EUCLEAN: too deep, an extent before or overlapping the one before it
+ * (also what an index block pointing back up the tree, or twice at the
+ * same node, looks like: without this, such a tree is followed through
+ * every path, exponentially many), or blocks outside the filesystem.
+ */
 static int read_extent_tree(ext2_filsys e2, ext2_ino_t ino,
 			    struct ext2_inode *inode, struct e4d_extents *el)
 {
 	ext2_extent_handle_t h;
+	struct ext2_extent_info info;
 	struct ext2fs_extent ex;
+	uint64_t next = 0;
 	errcode_t err;
 	int op = EXT2_EXTENT_ROOT;
 	int ret = 0;
@@ -188,6 +228,11 @@ static int read_extent_tree(ext2_filsys e2, ext2_ino_t ino,
 	err = ext2fs_extent_open2(e2, ino, inode, &h);
 	if (err)
 		return e2_errno(err);
+	if (ext2fs_extent_get_info(h, &info) == 0 &&
+	    info.max_depth > MAX_EXTENT_DEPTH) {
+		ext2fs_extent_free(h);
+		return -EUCLEAN;
+	}
 	for (;;) {
 		err = ext2fs_extent_get(h, op, &ex);
 		if (err)
@@ -196,6 +241,12 @@ static int read_extent_tree(ext2_filsys e2, ext2_ino_t ino,
 		if (!(ex.e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
 		    (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT))
 			continue;
+		if (ex.e_lblk < next || !ex.e_len ||
+		    !blocks_inside(e2, ex.e_pblk, ex.e_len)) {
+			ret = -EUCLEAN;
+			break;
+		}
+		next = ex.e_lblk + ex.e_len;
 		ret = e4d_extents_add(el, ex.e_lblk, ex.e_pblk, ex.e_len,
 				      (ex.e_flags & EXT2_EXTENT_FLAGS_UNINIT) ?
 				      E4D_EXT_UNWRITTEN : 0);
@@ -209,24 +260,47 @@ static int read_extent_tree(ext2_filsys e2, ext2_ino_t ino,
 	return ret;
 }
 
+struct block_map {
+	struct e4d_extents *el;	/* NULL: only checked */
+	struct e4d_inoset ind;	/* indirect blocks met */
+	int err;
+};
+
 static int block_cb(ext2_filsys e2, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		    blk64_t ref_blk, int ref_offset, void *priv)
 {
-	struct e4d_extents *el = priv;
+	struct block_map *m = priv;
+	int ret = 0;
 
-	if (blockcnt < 0)
-		return 0;
-	return e4d_extents_add(el, blockcnt, *blocknr, 1, 0) < 0 ?
-	       BLOCK_ABORT : 0;
+	if (!blocks_inside(e2, *blocknr, 1)) {
+		ret = -EUCLEAN;
+	} else if (blockcnt < 0) {
+		/* an indirect block met twice is a loop or a shared
+		 * subtree: followed, up to 2^30 blocks from one bad pointer
+		 */
+		ret = e4d_inoset_add(&m->ind, *blocknr);
+		ret = ret == 0 ? -EUCLEAN : ret < 0 ? ret : 0;
+	} else if (m->el) {
+		ret = e4d_extents_add(m->el, blockcnt, *blocknr, 1, 0);
+	}
+	m->err = ret < 0 ? ret : 0;
+	return m->err ? BLOCK_ABORT : 0;
 }
 
+/* The blocks of a file mapped through indirect blocks, into @el unless
+ * it is NULL; a map ext4 would refuse is -EUCLEAN.
+ */
 static int read_block_map(ext2_filsys e2, ext2_ino_t ino,
 			  struct e4d_extents *el)
 {
+	struct block_map m = { .el = el };
 	errcode_t err;
 
-	err = ext2fs_block_iterate3(e2, ino, BLOCK_FLAG_READ_ONLY |
-				    BLOCK_FLAG_DATA_ONLY, NULL, block_cb, el);
+	err = ext2fs_block_iterate3(e2, ino, BLOCK_FLAG_READ_ONLY, NULL,
+				    block_cb, &m);
+	e4d_inoset_clear(&m.ind);
+	if (m.err)
+		return m.err;
 	return err ? e2_errno(err) : 0;
 }
 
@@ -255,6 +329,73 @@ static bool is_internal(const struct ext2_super_block *sb, ext2_ino_t ino,
 	       ino == sb->s_orphan_file_inum;
 }
 
+/* ext2fs_set_inode_callback(): the last group the scan finished */
+static errcode_t group_done(ext2_filsys e2, ext2_inode_scan scan,
+			    dgrp_t group, void *priv)
+{
+	*(dgrp_t *)priv = group;
+	return 0;
+}
+
+/*
+ * The inode scan could not go on in the group after *@done (its
+ * descriptor points its inode table outside the filesystem, or the table
+ * cannot be read): say so, and go on with the next group whose table can
+ * be read; *@done becomes the group before it.
+ * Return: 0, or 1 when no group is left.
+ */
+static int skip_groups(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		       ext2_inode_scan scan, dgrp_t *done, errcode_t err)
+{
+	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
+	dgrp_t group = *done + 1;
+
+	for (;;) {
+		e4d_msg(ctx, E4D_WARN, "%s: inode scan: group %u: %s, its "
+			"inodes skipped", fs->device, group,
+			error_message(err));
+		*done = group;
+		if (++group >= e2->group_desc_count)
+			return 1;
+		err = ext2fs_inode_scan_goto_blockgroup(scan, group);
+		if (!err)
+			return 0;
+	}
+}
+
+/* Fill @f from the inode and its block map or extent tree. */
+static void read_file(ext2_filsys e2, ext2_ino_t ino,
+		      struct ext2_inode *inode, struct e4d_file *f)
+{
+	int ret;
+
+	f->ino = ino;
+	f->size = EXT2_I_SIZE(inode);
+	f->nlink = inode->i_links_count;
+	f->uid = inode_uid(*inode);
+	f->iflags = inode->i_flags;
+	f->status = E4D_ST_OK;
+	f->err = 0;
+	e4d_extents_reset(&f->ext);
+	/* negative as a loff_t: the kernel refuses the inode */
+	if (f->size > INT64_MAX)
+		ret = -EUCLEAN;
+	else if (inode->i_flags & EXT4_INLINE_DATA_FL)
+		ret = f->size ? e4d_extents_add(&f->ext, 0, 0, 1,
+						E4D_EXT_INLINE) : 0;
+	else if (inode->i_flags & EXT4_EXTENTS_FL)
+		ret = read_extent_tree(e2, ino, inode, &f->ext);
+	else
+		ret = read_block_map(e2, ino, &f->ext);
+	if (ret < 0) {
+		/* neither its mapping nor its size count anywhere */
+		f->status = E4D_ST_ERROR;
+		f->err = ret;
+		f->size = 0;
+		e4d_extents_reset(&f->ext);
+	}
+}
+
 int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 		void *arg)
 {
@@ -264,6 +405,7 @@ int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 	struct ext2_inode *inode;
 	struct swaps sw;
 	int isize, ret = 0;
+	dgrp_t done = (dgrp_t)-1;
 	ext2_ino_t ino;
 	errcode_t err;
 
@@ -277,46 +419,34 @@ int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 		return -ENOMEM;
 	err = ext2fs_open_inode_scan(e2, 0, &scan);
 	if (err) {
+		e4d_msg(ctx, E4D_ERR, "%s: inode scan: %s", fs->device,
+			error_message(err));
 		free(inode);
 		return e2_errno(err);
 	}
 	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	ext2fs_set_inode_callback(scan, group_done, &done);
 	for (;;) {
 		err = ext2fs_get_next_inode_full(scan, &ino, inode, isize);
 		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE ||
 		    err == EXT2_ET_INODE_CSUM_INVALID ||
 		    err == EXT2_ET_INODE_IS_GARBAGE)
 			continue;
-		if (err) {
-			e4d_msg(ctx, E4D_ERR, "%s: inode scan: %s", fs->device,
-				error_message(err));
-			ret = e2_errno(err);
+		if (err == EXT2_ET_NO_MEMORY) {
+			ret = -ENOMEM;
 			break;
+		}
+		if (err) {
+			if (skip_groups(ctx, fs, scan, &done, err))
+				break;
+			continue;
 		}
 		if (!ino)
 			break;
 		if (!inode->i_links_count || !LINUX_S_ISREG(inode->i_mode) ||
 		    is_internal(e2->super, ino, inode))
 			continue;
-		f.ino = ino;
-		f.size = EXT2_I_SIZE(inode);
-		f.nlink = inode->i_links_count;
-		f.uid = inode_uid(*inode);
-		f.iflags = inode->i_flags;
-		f.status = E4D_ST_OK;
-		f.err = 0;
-		e4d_extents_reset(&f.ext);
-		if (inode->i_flags & EXT4_INLINE_DATA_FL)
-			ret = f.size ? e4d_extents_add(&f.ext, 0, 0, 1,
-						       E4D_EXT_INLINE) : 0;
-		else if (inode->i_flags & EXT4_EXTENTS_FL)
-			ret = read_extent_tree(e2, ino, inode, &f.ext);
-		else
-			ret = read_block_map(e2, ino, &f.ext);
-		if (ret < 0) {
-			f.status = E4D_ST_ERROR;
-			f.err = ret;
-		}
+		read_file(e2, ino, inode, &f);
 		score_and_classify(fs, &f, &sw);
 		ret = fn(arg, fs, &f);
 		if (ret < 0)
@@ -589,6 +719,11 @@ struct dirname {
 	uint64_t ino;		/* a directory */
 	uint64_t parent;
 	char *name;
+	bool confirmed;		/* the directory's ".." names parent */
+};
+
+struct dotdot {
+	uint64_t dir, parent;
 };
 
 struct resolve {
@@ -599,7 +734,10 @@ struct resolve {
 	size_t found;
 	struct dirname *dirs;
 	size_t ndirs, capdirs;
+	struct dotdot *dotdots;	/* what each directory's ".." says */
+	size_t ndotdots, capdotdots;
 	ext2_ino_t cur;		/* directory being read */
+	size_t bad_dirs;	/* directories that could not be read */
 	int err;
 };
 
@@ -620,6 +758,22 @@ static long find_ino(const uint64_t *v, size_t n, uint64_t ino)
 	return -1;
 }
 
+/* Grow *@v (of *@cap elements of @size) to hold @n + 1; 0 or -ENOMEM */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 256;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	nv = realloc(*v, c * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
 static int dirent_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 		     int offset, int blocksize, char *buf, void *priv)
 {
@@ -627,20 +781,23 @@ static int dirent_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 	int len = ext2fs_dirent_name_len(de);
 	long k;
 
-	if (!de->inode || (len == 1 && de->name[0] == '.') ||
-	    (len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+	if (de->inode && len == 2 && de->name[0] == '.' &&
+	    de->name[1] == '.') {
+		if (grow((void **)&r->dotdots, &r->capdotdots, r->ndotdots,
+			 sizeof(*r->dotdots)))
+			goto out_nomem;
+		r->dotdots[r->ndotdots++] = (struct dotdot){ r->cur,
+							     de->inode };
+		return 0;
+	}
+	if (!de->inode || (len == 1 && de->name[0] == '.'))
 		return 0;
 	if (ext2fs_dirent_file_type(de) == EXT2_FT_DIR) {
-		if (r->ndirs == r->capdirs) {
-			size_t cap = r->capdirs ? r->capdirs * 2 : 256;
-			struct dirname *v = realloc(r->dirs, cap * sizeof(*v));
-
-			if (!v)
-				goto out_nomem;
-			r->dirs = v;
-			r->capdirs = cap;
-		}
+		if (grow((void **)&r->dirs, &r->capdirs, r->ndirs,
+			 sizeof(*r->dirs)))
+			goto out_nomem;
 		r->dirs[r->ndirs].ino = de->inode;
+		r->dirs[r->ndirs].confirmed = false;
 		r->dirs[r->ndirs].parent = r->cur;
 		r->dirs[r->ndirs].name = strndup(de->name, len);
 		if (!r->dirs[r->ndirs++].name)
@@ -668,13 +825,59 @@ static int cmp_dirname(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
+/* by inode, the entry that ".." confirms first */
+static int cmp_dirname_confirmed(const void *a, const void *b)
+{
+	const struct dirname *x = a, *y = b;
+	int c = cmp_dirname(a, b);
+
+	return c ? c : (int)y->confirmed - (int)x->confirmed;
+}
+
+static int cmp_dotdot(const void *a, const void *b)
+{
+	const struct dotdot *x = a, *y = b;
+
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+/*
+ * A directory named in two places (a damaged directory: ext4 has no hard
+ * links to directories) would make a path through the wrong one, maybe
+ * one that loops back into the directory itself: the entry in the
+ * directory that the directory's own ".." names comes first.
+ */
+static void sort_dirs(struct resolve *r)
+{
+	struct dotdot *dd;
+	size_t i;
+
+	if (r->ndotdots)
+		qsort(r->dotdots, r->ndotdots, sizeof(*r->dotdots),
+		      cmp_dotdot);
+	for (i = 0; r->ndotdots && i < r->ndirs; i++) {
+		struct dotdot key = { .dir = r->dirs[i].ino };
+
+		dd = bsearch(&key, r->dotdots, r->ndotdots, sizeof(key),
+			     cmp_dotdot);
+		r->dirs[i].confirmed = dd && dd->parent == r->dirs[i].parent;
+	}
+	if (r->ndirs)
+		qsort(r->dirs, r->ndirs, sizeof(*r->dirs),
+		      cmp_dirname_confirmed);
+}
+
+/* The entry of directory @ino, the confirmed one when there are more */
 static struct dirname *find_dir(struct resolve *r, uint64_t ino)
 {
-	struct dirname key = { .ino = ino };
+	struct dirname key = { .ino = ino }, *d;
 
 	if (!r->ndirs)
 		return NULL;
-	return bsearch(&key, r->dirs, r->ndirs, sizeof(key), cmp_dirname);
+	d = bsearch(&key, r->dirs, r->ndirs, sizeof(key), cmp_dirname);
+	while (d && d > r->dirs && d[-1].ino == ino)
+		d--;
+	return d;
 }
 
 /*
@@ -791,12 +994,49 @@ out:
 	return NULL;
 }
 
+/*
+ * The entries of directory @ino into @r. Its block map or extent tree is
+ * checked first (@scratch holds the extents): libext2fs follows a loop in
+ * it as far as it goes, through as many directory blocks.
+ */
+static void read_dir(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
+		     ext2_ino_t ino, struct ext2_inode *inode,
+		     struct resolve *r, struct e4d_extents *scratch)
+{
+	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
+	errcode_t err;
+	int ret = 0;
+
+	e4d_extents_reset(scratch);
+	if (inode->i_flags & EXT4_INLINE_DATA_FL)
+		ret = 0;
+	else if (inode->i_flags & EXT4_EXTENTS_FL)
+		ret = read_extent_tree(e2, ino, inode, scratch);
+	else
+		ret = read_block_map(e2, ino, NULL);
+	if (ret == -ENOMEM) {
+		r->err = ret;
+		return;
+	}
+	if (!ret) {
+		r->cur = ino;
+		err = ext2fs_dir_iterate2(e2, ino, 0, NULL, dirent_cb, r);
+		ret = err ? e2_errno(err) : 0;
+	}
+	if (ret < 0) {
+		r->bad_dirs++;
+		e4d_msg(ctx, E4D_DEBUG, "%s: directory inode %u: %s",
+			fs->device, ino, strerror(-ret));
+	}
+}
+
 int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 		      const uint64_t *inos, size_t n, char **paths)
 {
 	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
 	struct resolve r = { .inos = inos, .n = n };
 	struct ext2_inode inode;
+	struct e4d_extents scratch = { 0 };
 	ext2_inode_scan scan;
 	const char *mnt = fs->mountpoint && strcmp(fs->mountpoint, "/") ?
 			  fs->mountpoint : "";
@@ -832,14 +1072,18 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 			break;
 		if (!LINUX_S_ISDIR(inode.i_mode) || !inode.i_links_count)
 			continue;
-		r.cur = ino;
-		ext2fs_dir_iterate2(e2, ino, 0, NULL, dirent_cb, &r);
+		read_dir(ctx, fs, ino, &inode, &r, &scratch);
 	}
 	ext2fs_close_inode_scan(scan);
+	e4d_extents_free(&scratch);
 	if (r.err)
 		goto out_free;
-	if (r.ndirs)
-		qsort(r.dirs, r.ndirs, sizeof(*r.dirs), cmp_dirname);
+	if (r.bad_dirs)
+		e4d_msg(ctx, E4D_WARN, "%s: %zu director%s could not be read "
+			"(corrupt, or changing): their files are shown by "
+			"inode number", fs->device, r.bad_dirs,
+			r.bad_dirs == 1 ? "y" : "ies");
+	sort_dirs(&r);
 	for (k = 0; k < n; k++) {
 		/* a path that does not fit PATH_MAX cannot be opened: no
 		 * name (skipped as such, not failed)
@@ -871,6 +1115,7 @@ out_free:
 	for (k = 0; k < r.ndirs; k++)
 		free(r.dirs[k].name);
 	free(r.dirs);
+	free(r.dotdots);
 	free(r.names);
 	free(r.parents);
 	free(buf);
