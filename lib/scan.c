@@ -341,17 +341,18 @@ static errcode_t group_done(ext2_filsys e2, ext2_inode_scan scan,
  * The inode scan could not go on in the group after *@done (its
  * descriptor points its inode table outside the filesystem, or the table
  * cannot be read): say so, and go on with the next group whose table can
- * be read; *@done becomes the group before it.
+ * be read; *@done becomes the group before it. @level: the message's.
  * Return: 0, or 1 when no group is left.
  */
 static int skip_groups(const struct e4d_ctx *ctx, const struct e4d_fs *fs,
-		       ext2_inode_scan scan, dgrp_t *done, errcode_t err)
+		       enum e4d_level level, ext2_inode_scan scan,
+		       dgrp_t *done, errcode_t err)
 {
 	ext2_filsys e2 = (ext2_filsys)fs->e2fs;
 	dgrp_t group = *done + 1;
 
 	for (;;) {
-		e4d_msg(ctx, E4D_WARN, "%s: inode scan: group %u: %s, its "
+		e4d_msg(ctx, level, "%s: inode scan: group %u: %s, its "
 			"inodes skipped", fs->device, group,
 			error_message(err));
 		*done = group;
@@ -437,7 +438,7 @@ int e4d_scan_fs(const struct e4d_ctx *ctx, struct e4d_fs *fs, e4d_file_fn fn,
 			break;
 		}
 		if (err) {
-			if (skip_groups(ctx, fs, scan, &done, err))
+			if (skip_groups(ctx, fs, E4D_WARN, scan, &done, err))
 				break;
 			continue;
 		}
@@ -1037,6 +1038,7 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 	struct resolve r = { .inos = inos, .n = n };
 	struct ext2_inode inode;
 	struct e4d_extents scratch = { 0 };
+	dgrp_t done = (dgrp_t)-1;
 	ext2_inode_scan scan;
 	const char *mnt = fs->mountpoint && strcmp(fs->mountpoint, "/") ?
 			  fs->mountpoint : "";
@@ -1062,13 +1064,23 @@ int e4d_resolve_paths(const struct e4d_ctx *ctx, struct e4d_fs *fs,
 		goto out_free;
 	}
 	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	ext2fs_set_inode_callback(scan, group_done, &done);
 	while (!r.err) {
 		err = ext2fs_get_next_inode(scan, &ino, &inode);
 		if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE ||
 		    err == EXT2_ET_INODE_CSUM_INVALID ||
 		    err == EXT2_ET_INODE_IS_GARBAGE)
 			continue;
-		if (err || !ino)
+		if (err == EXT2_ET_NO_MEMORY) {
+			r.err = -ENOMEM;
+			break;
+		}
+		/* e4d_scan_fs() said so already */
+		if (err && skip_groups(ctx, fs, E4D_DEBUG, scan, &done, err))
+			break;
+		if (err)
+			continue;
+		if (!ino)
 			break;
 		if (!LINUX_S_ISDIR(inode.i_mode) || !inode.i_links_count)
 			continue;
