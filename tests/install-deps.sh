@@ -9,7 +9,7 @@ pkgs=(
 	libcmocka-dev python3-prometheus-client
 	automake
 	e2fsprogs util-linux util-linux-extra procps bc
-	fio jq xfsprogs btrfs-progs attr acl
+	fio jq xfsprogs btrfs-progs attr acl fuse3 libfuse3-dev
 	debhelper dpkg-dev lintian systemd bash-completion patch strace
 	linux-source-6.12
 )
