@@ -835,18 +835,22 @@ static int account(struct run *r, const struct e4d_cand *c,
 		reason = "opened by another process";
 	}
 	if (res->windows_moved) {
+		/* a file that failed after a part was moved stopped short */
+		bool cut = res->skip || unfinished || res->err;
+
 		r->moved++;
 		r->bytes += res->bytes;
 		r->ext_before += res->ext_before;
 		r->ext_after += res->ext_after;
 		progress_clear(r);
 		e4d_msg(&cli->ctx, E4D_INFO,
-			"%s: extents %llu -> %llu (%s)%s%s",
+			"%s: extents %llu -> %llu (%s)%s%s%s",
 			name, (unsigned long long)res->ext_before,
 			(unsigned long long)res->ext_after,
 			human(res->bytes, b, sizeof(b)),
-			res->skip || unfinished ? ", stopped short: " : "",
-			res->skip || unfinished ? reason : "");
+			cut ? ", stopped short: " : "", cut ? reason : "",
+			cut && res->err && reason == res->what ?
+			" failed" : "");
 		e4d_msg(&cli->ctx, E4D_DEBUG, "%s: %llu ioctls, %llu retries, "
 			"read ahead %llu MiB in %.2f s, ioctl %.2f s, "
 			"fsync+writeback %.2f s, dropped %llu MiB", name,
