@@ -1055,14 +1055,49 @@ struct ecase {
 	bool partial;		/* part of the written data must be moved */
 };
 
+/*
+ * After a move the fault failed, with the fault off: the kernel still
+ * works.  The same move (@nmove blocks from @at) moves everything: the
+ * file reads @model after drop_caches, the donor reads zeros, and against
+ * the layouts before the faulted move (@e[2], @e[3]), every block of the
+ * range is swapped (@e[4], @e[5] get the layouts after).  Reports @name's
+ * failure; true when all holds.
+ */
+static bool move_again(const char *name, int ofd, int dfd, uint64_t at,
+		       uint64_t nmove, uint64_t nblk, uint64_t bs,
+		       const unsigned char *model, uint64_t size,
+		       struct ext *const *e, int *n)
+{
+	char why[256] = "";
+	uint64_t moved = 0;
+	long long d;
+	int r;
+
+	r = mext(ofd, dfd, at, at, nmove, &moved);
+	n[4] = fiemap(ofd, e[4], 70000);
+	n[5] = fiemap(dfd, e[5], 70000);
+	drop_caches();
+	d = file_diff(ofd, model, size);
+	if (!r && moved == nmove && d < 0 &&
+	    blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], at,
+		      nblk, nmove, bs, why, sizeof(why)) &&
+	    reads_zeros(dfd, size))
+		return true;
+	report(false, name, "move without the fault: %s, moved_len %" PRIu64
+	       " of %" PRIu64 ", data differs at %lld; %s",
+	       r ? strerror(r) : "ok", moved, nmove, d,
+	       why[0] ? why : "blocks ok");
+	return false;
+}
+
 static void eio_case(const struct fs *f, const struct ecase *c)
 {
 	char name[128], why[256] = "";
 	uint64_t bs = f->bsize, size = c->size, nblk = (size + bs - 1) / bs;
-	uint64_t s = seed ^ (uintptr_t)c->name, moved = 0, moved2 = 0, lead;
+	uint64_t s = seed ^ (uintptr_t)c->name, moved = 0, lead;
 	unsigned char *model = calloc(1, size + 1);
 	struct ext *e[6];	/* orig, donor: before, after, after 2nd */
-	int n[6], ofd, dfd, filler, r = -1, r2 = -1, k, mnt_fd;
+	int n[6], ofd, dfd, filler, r = -1, k, mnt_fd;
 	long injected = -1, cached;
 	long long d;
 
@@ -1165,21 +1200,8 @@ static void eio_case(const struct fs *f, const struct ecase *c)
 	}
 
 	/* the kernel still works: the same move without the fault */
-	r2 = mext(ofd, dfd, 0, 0, nblk, &moved2);
-	n[4] = fiemap(ofd, e[4], 70000);
-	n[5] = fiemap(dfd, e[5], 70000);
-	drop_caches();
-	d = file_diff(ofd, model, size);
-	if (r2 || moved2 != nblk || d >= 0 ||
-	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], 0,
-		       nblk, nblk, bs, why, sizeof(why)) ||
-	    !reads_zeros(dfd, size)) {
-		report(false, name, "move without the fault: %s, moved_len %"
-		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
-		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
-		       why[0] ? why : "blocks ok");
+	if (!move_again(name, ofd, dfd, 0, nblk, nblk, bs, model, size, e, n))
 		goto out;
-	}
 	report(true, name, "");
 out:
 	close_open(ofd, dfd, filler);
@@ -1414,10 +1436,10 @@ static bool fa_run(const struct fs *f, const struct acase *c, long nth,
 {
 	char name[160], why[256] = "";
 	uint64_t bs = f->bsize, size = c->size, nblk = (size + bs - 1) / bs;
-	uint64_t s, moved = 0, moved2 = 0;
+	uint64_t s, moved = 0;
 	unsigned char *model = calloc(1, size + 1);
 	struct ext *e[6];
-	int n[6], ofd, dfd, filler, r = -1, r2, k, mnt_fd = -1;
+	int n[6], ofd, dfd, filler, r = -1, k, mnt_fd = -1;
 	static uint64_t runs;
 	long hit = -1, errs;
 	long long d;
@@ -1538,21 +1560,8 @@ check:
 		goto out;
 	}
 	/* the kernel still works: the same move without the fault */
-	r2 = mext(ofd, dfd, 0, 0, nblk, &moved2);
-	n[4] = fiemap(ofd, e[4], 70000);
-	n[5] = fiemap(dfd, e[5], 70000);
-	drop_caches();
-	d = file_diff(ofd, model, size);
-	if (r2 || moved2 != nblk || d >= 0 ||
-	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], 0,
-		       nblk, nblk, bs, why, sizeof(why)) ||
-	    !reads_zeros(dfd, size)) {
-		report(false, name, "move without the fault: %s, moved_len %"
-		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
-		       r2 ? strerror(r2) : "ok", moved2, nblk, d,
-		       why[0] ? why : "blocks ok");
+	if (!move_again(name, ofd, dfd, 0, nblk, nblk, bs, model, size, e, n))
 		goto out;
-	}
 	ok = true;
 out:
 	close_open(ofd, dfd, filler);
@@ -2134,7 +2143,7 @@ static void tree_case(const struct fs *f, const struct tcase *c)
 	char name[128], why[256] = "";
 	uint64_t bs = f->bsize, u = 4 * bs, nx = bs == 4096 ? c->nx4 : c->nx1;
 	uint64_t size = nx * u, nblk = size / bs, nmove = 0, moved = 0, at;
-	uint64_t moved2 = 0, s = seed ^ (uintptr_t)c->name, npages, iblk[2];
+	uint64_t s = seed ^ (uintptr_t)c->name, npages, iblk[2];
 	uint64_t lim[2];
 	const struct op ops[] = { { OP_WRITE, 0, 0 },
 		{ OP_HOLE, nx / 4 * u, 3 * u },
@@ -2146,7 +2155,7 @@ static void tree_case(const struct fs *f, const struct tcase *c)
 			       calloc(TREE_MAX_NODES, sizeof(struct tnode)) };
 	bool *pick[2] = { calloc(TREE_MAX_NODES, 1),
 			  calloc(TREE_MAX_NODES, 1) };
-	int n[6], tn[2], depth[2], fds[2], ofd, dfd, filler, r = -1, r2, k;
+	int n[6], tn[2], depth[2], fds[2], ofd, dfd, filler, r = -1, k;
 	int mnt_fd = -1;
 	long injected = -1, cached, errs;
 	int64_t want = 0;
@@ -2307,21 +2316,8 @@ static void tree_case(const struct fs *f, const struct tcase *c)
 		goto out;
 	}
 	/* the kernel still works: the same move without the fault */
-	r2 = mext(ofd, dfd, at, at, nmove, &moved2);
-	n[4] = fiemap(ofd, e[4], 70000);
-	n[5] = fiemap(dfd, e[5], 70000);
-	drop_caches();
-	d = file_diff(ofd, model, size);
-	if (r2 || moved2 != nmove || d >= 0 ||
-	    !blocks_ok(e[2], n[2], e[3], n[3], e[4], n[4], e[5], n[5], at,
-		       nblk, nmove, bs, why, sizeof(why)) ||
-	    !reads_zeros(dfd, size)) {
-		report(false, name, "move without the fault: %s, moved_len %"
-		       PRIu64 " of %" PRIu64 ", data differs at %lld; %s",
-		       r2 ? strerror(r2) : "ok", moved2, nmove, d,
-		       why[0] ? why : "blocks ok");
+	if (!move_again(name, ofd, dfd, at, nmove, nblk, bs, model, size, e, n))
 		goto out;
-	}
 	ok = true;
 out:
 	close_open(ofd, dfd, filler);
@@ -3747,6 +3743,15 @@ int main(void)
 	int c = open("/dev/console", O_RDWR);
 	const struct fs f4 = { "/mnt/a", 4096, "4k", "ubda" };
 	const struct fs f1 = { "/mnt/b", 1024, "1k", "ubdb" };
+	const struct {
+		const char *mode;
+		void (*run)(const struct fs *f);
+	} groups[] = {
+		{ "eio", read_errors },		/* data reads fail */
+		{ "enomem", alloc_errors },	/* allocations fail */
+		{ "treeio", tree_errors },	/* tree-block reads fail */
+	};
+	unsigned int i;
 
 	if (c >= 0) {
 		dup2(c, 0);
@@ -3810,36 +3815,14 @@ int main(void)
 			note("no lockdep in this kernel");
 		finish();
 	}
-	if (!strcmp(mode, "enomem")) {
-		/* the allocation-failure cases alone (uml.sh enomem) */
+	/* one group of cases alone (uml.sh eio|enomem|treeio ours|stock) */
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (strcmp(mode, groups[i].mode))
+			continue;
 		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
 		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
-			alloc_errors(&f4);
-			alloc_errors(&f1);
-		}
-		umount("/mnt/a");
-		umount("/mnt/b");
-		lockdep_still_on();
-		finish();
-	}
-	if (!strcmp(mode, "treeio")) {
-		/* the tree read-error cases alone (uml.sh treeio ours|stock) */
-		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
-		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
-			tree_errors(&f4);
-			tree_errors(&f1);
-		}
-		umount("/mnt/a");
-		umount("/mnt/b");
-		lockdep_still_on();
-		finish();
-	}
-	if (!strcmp(mode, "eio")) {
-		/* the read-error cases alone (uml.sh eio ours|stock) */
-		if (!mnt("/dev/ubda", "/mnt/a", NULL) &&
-		    !mnt("/dev/ubdb", "/mnt/b", NULL)) {
-			read_errors(&f4);
-			read_errors(&f1);
+			groups[i].run(&f4);
+			groups[i].run(&f1);
 		}
 		umount("/mnt/a");
 		umount("/mnt/b");
