@@ -169,6 +169,13 @@ static ext2_filsys open_rw(const char *img)
 	return e2;
 }
 
+/* a fresh copy of image @from at @work, opened for writing */
+static ext2_filsys work_copy(const char *from, const char *work)
+{
+	copy_image(from, work);
+	return open_rw(work);
+}
+
 static ext2_ino_t lookup(ext2_filsys e2, const char *path)
 {
 	ext2_ino_t ino;
@@ -398,6 +405,18 @@ static void assert_corrupt(const struct run *r, ext2_ino_t ino)
 	assert_int_equal(s->err, -EUCLEAN);
 }
 
+/* Scan the damaged image into @r: it finishes, and @ino is an error
+ * saying its metadata is corrupt
+ */
+static void scan_damaged(const struct imgs *im, struct run *r,
+			 ext2_ino_t ino)
+{
+	assert_true(scan_image(im->work, r));
+	print_msgs(r);
+	assert_int_equal(r->ret, 0);
+	assert_corrupt(r, ino);
+}
+
 /* ---- cases ---- */
 
 static void test_pristine(void **state)
@@ -464,8 +483,7 @@ static void test_extent_index_loop(void **state)
 
 	snprintf(what, sizeof(what), "extent index block pointing at itself");
 	assert_true(scan_image(im->ext, &p));
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	ino = lookup(e2, "victim");
 	leaf = victim_leaf(e2, ino);
 	buf = calloc(1, e2->blocksize);
@@ -486,10 +504,7 @@ static void test_extent_index_loop(void **state)
 	free(buf);
 	ext2fs_close_free(&e2);
 
-	assert_true(scan_image(im->work, &r));
-	print_msgs(&r);
-	assert_int_equal(r.ret, 0);
-	assert_corrupt(&r, ino);
+	scan_damaged(im, &r, ino);
 	assert_intact(&p, &r);
 	run_free(&r);
 
@@ -498,8 +513,7 @@ static void test_extent_index_loop(void **state)
 	 * (libext2fs checks depths, not this)
 	 */
 	snprintf(what, sizeof(what), "extent index entries sharing a leaf");
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	buf = calloc(1, e2->blocksize);
 	assert_non_null(buf);
 	eh = (struct ext3_extent_header *)buf;
@@ -528,10 +542,7 @@ static void test_extent_index_loop(void **state)
 	}
 	free(buf);
 	ext2fs_close_free(&e2);
-	assert_true(scan_image(im->work, &r));
-	print_msgs(&r);
-	assert_int_equal(r.ret, 0);
-	assert_corrupt(&r, ino);
+	scan_damaged(im, &r, ino);
 	assert_intact(&p, &r);
 	run_free(&r);
 	run_free(&p);
@@ -548,8 +559,7 @@ static void rewrite_leaf(struct imgs *im, ext2_ino_t *inop,
 	char *buf;
 	int i;
 
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	*inop = lookup(e2, "victim");
 	leaf = victim_leaf(e2, *inop);
 	buf = calloc(1, e2->blocksize);
@@ -605,9 +615,7 @@ static void test_extent_bad_entries(void **state)
 		snprintf(what, sizeof(what), "%s", cases[k].name);
 		print_message("# %s\n", cases[k].name);
 		rewrite_leaf(im, &ino, cases[k].ex, cases[k].n);
-		assert_true(scan_image(im->work, &r));
-		assert_int_equal(r.ret, 0);
-		assert_corrupt(&r, ino);
+		scan_damaged(im, &r, ino);
 		assert_intact(&p, &r);
 		run_free(&r);
 	}
@@ -631,8 +639,7 @@ static void test_blockmap_loop(void **state)
 
 	snprintf(what, sizeof(what), "triple-indirect block listing itself");
 	assert_true(scan_image(im->map, &p));
-	copy_image(im->map, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->map, im->work);
 	ino = lookup(e2, "d/e/mapped");
 	assert_int_equal(ext2fs_read_inode(e2, ino, &inode), 0);
 	assert_int_equal(inode.i_block[EXT2_TIND_BLOCK], 0);
@@ -647,25 +654,19 @@ static void test_blockmap_loop(void **state)
 	free(buf);
 	ext2fs_close_free(&e2);
 
-	assert_true(scan_image(im->work, &r));
-	print_msgs(&r);
-	assert_int_equal(r.ret, 0);
-	assert_corrupt(&r, ino);
+	scan_damaged(im, &r, ino);
 	assert_same(&p, &r, "/d/small");
 	assert_same(&p, &r, "/frag");
 	run_free(&r);
 
 	/* and a direct block beyond the end of the filesystem */
 	snprintf(what, sizeof(what), "direct block beyond the filesystem");
-	copy_image(im->map, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->map, im->work);
 	assert_int_equal(ext2fs_read_inode(e2, ino, &inode), 0);
 	inode.i_block[3] = ext2fs_blocks_count(e2->super) + 5;
 	put_inode(e2, ino, &inode);
 	ext2fs_close_free(&e2);
-	assert_true(scan_image(im->work, &r));
-	assert_int_equal(r.ret, 0);
-	assert_corrupt(&r, ino);
+	scan_damaged(im, &r, ino);
 	assert_same(&p, &r, "/d/small");
 	run_free(&r);
 	run_free(&p);
@@ -682,8 +683,7 @@ static void test_inode_fields(void **state)
 
 	snprintf(what, sizeof(what), "huge i_size, lying link counts");
 	assert_true(scan_image(im->ext, &p));
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	ino = lookup(e2, "victim");
 	assert_int_equal(ext2fs_read_inode(e2, ino, &inode), 0);
 	inode.i_size = 0xffffffff;
@@ -695,10 +695,8 @@ static void test_inode_fields(void **state)
 	put_inode(e2, big, &inode);
 	ext2fs_close_free(&e2);
 
-	assert_true(scan_image(im->work, &r));
-	assert_int_equal(r.ret, 0);
 	/* a size the kernel refuses (negative as a loff_t) is no size */
-	assert_corrupt(&r, ino);
+	scan_damaged(im, &r, ino);
 	assert_intact(&p, &r);
 	run_free(&r);
 	run_free(&p);
@@ -725,8 +723,7 @@ static void test_dir_loop(void **state)
 
 	snprintf(what, sizeof(what), "directory that is its own ancestor");
 	assert_true(scan_image(im->ext, &p));
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	d = lookup(e2, "d");
 	e = lookup(e2, "d/e");
 	link_dir(e2, e, "up", d);
@@ -758,8 +755,7 @@ static void test_dir_bad_rec_len(void **state)
 
 	snprintf(what, sizeof(what), "directory record length too long");
 	assert_true(scan_image(im->ext, &p));
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	e = lookup(e2, "d/e");
 	big = lookup(e2, "d/e/big");
 	assert_int_equal(ext2fs_bmap2(e2, e, NULL, NULL, 0, 0, NULL, &blk), 0);
@@ -799,8 +795,7 @@ static void test_gdesc_bad_itable(void **state)
 
 	snprintf(what, sizeof(what), "group descriptor with a bad inode table");
 	assert_true(scan_image(im->ext, &p));
-	copy_image(im->ext, im->work);
-	e2 = open_rw(im->work);
+	e2 = work_copy(im->ext, im->work);
 	assert_true(e2->group_desc_count > 2);
 	ext2fs_inode_table_loc_set(e2, 2, ext2fs_blocks_count(e2->super) +
 				   1000);
